@@ -1,0 +1,186 @@
+// A case: one directory holding case.db (SQLite, schema in schema.sql), a content-addressed artifact store
+// (artifacts/ab/cd/<sha256>) and the hash-chained audit log inside case.db.
+//
+//     CASE_DIR/case.db
+//     CASE_DIR/artifacts/<sha256[0:2]>/<sha256[2:4]>/<sha256>   (read-only once stored)
+//     CASE_DIR/acquisitions/<evidence-uuid>/...               (image segments, map files, logs in progress)
+//
+// Every mutating call appends an audit record (actor, action, details) in the same transaction, so the
+// database never holds a change without its audit entry. Artifacts are immutable: storing the same bytes
+// twice stores them once.
+//
+// Thread-safety: a CaseStore object may be used from several threads (calls are serialised internally);
+// several processes may open the same case (SQLite WAL, busy timeout), e.g. workers of one lab server.
+#ifndef INTERDICT_CASE_CASE_STORE_H_
+#define INTERDICT_CASE_CASE_STORE_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+
+namespace interdict {
+
+inline constexpr int kCaseSchemaVersion = 1;
+inline constexpr char kCaseDbFileName[] = "case.db";
+inline constexpr char kArtifactDirName[] = "artifacts";
+inline constexpr char kGenesisHash[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
+struct CaseInfo {
+  std::string case_uuid;
+  std::string case_number;
+  std::string examiner;
+  std::string description;
+  std::string created_utc;
+  std::string tool_version;
+};
+
+struct ArtifactRecord {
+  std::string sha256;
+  uint64_t size = 0;
+  std::string md5;
+  std::string sha1;
+  std::string media_type;
+  std::string created_utc;
+};
+
+struct EvidenceRecord {
+  int64_t id = 0;
+  std::string uuid;
+  std::string label;
+  std::string kind;    // 'usb-acquisition', 'image-file', 'file', 'folder'
+  std::string source;  // 'usb:VID:PID:SERIAL', 'file:/path'
+  std::string artifact_sha256;
+  std::string added_utc;
+  nlohmann::json details = nlohmann::json::object();
+};
+
+struct ArtifactName {
+  std::string artifact_sha256;
+  std::optional<int64_t> evidence_id;
+  std::string parent_sha256;
+  std::string name;
+  std::string location;
+  std::string role = "evidence";
+  std::optional<int64_t> job_id;
+};
+
+struct JobRecord {
+  int64_t id = 0;
+  std::string plugin_id;
+  std::string plugin_version;
+  std::string input_sha256;
+  std::optional<int64_t> evidence_id;
+  nlohmann::json params = nlohmann::json::object();
+  nlohmann::json pack_digests = nlohmann::json::object();
+  std::string outcome = "running";
+  int attempts = 1;
+  std::string message;
+  std::string started_utc;
+  std::string finished_utc;
+  int64_t findings_count = 0;
+};
+
+struct FindingRecord {
+  int64_t id = 0;
+  std::optional<int64_t> job_id;
+  std::optional<int64_t> evidence_id;
+  std::string artifact_sha256;
+  std::string plugin_id;
+  std::string plugin_version;
+  std::string kind;
+  std::string severity = "info";
+  std::string location;
+  std::string summary;
+  nlohmann::json json = nlohmann::json::object();
+  std::string created_utc;
+};
+
+struct AuditRecord {
+  int64_t seq = 0;
+  std::string time_utc;
+  std::string actor;
+  std::string action;
+  nlohmann::json details = nlohmann::json::object();
+  std::string prev_hash;
+  std::string entry_hash;
+};
+
+struct AuditSeal {
+  int64_t seq = 0;
+  std::string head_hash;
+  std::string public_key;
+  std::string signature;
+  std::string time_utc;
+};
+
+// One problem found by Verify: which record or artifact, and what is wrong with it.
+struct VerificationProblem {
+  std::string where;  // "audit seq 17", "artifact 3fa1...", "seal 2"
+  std::string what;   // "entry hash does not match its contents", "content hash differs", ...
+};
+
+struct VerificationReport {
+  int64_t audit_records_checked = 0;
+  int64_t artifacts_checked = 0;
+  int64_t seals_checked = 0;
+  std::vector<VerificationProblem> problems;  // empty when everything verified; first break first
+  bool ok() const { return problems.empty(); }
+};
+
+class CaseStore {
+ public:
+  // Creates a new case in an empty or non-existent directory. Refuses a directory that already holds a case.
+  static Result<std::unique_ptr<CaseStore>> Create(const std::filesystem::path& dir, const CaseInfo& info,
+                                                   const std::string& actor);
+  // Opens an existing case.
+  static Result<std::unique_ptr<CaseStore>> Open(const std::filesystem::path& dir);
+  virtual ~CaseStore() = default;
+
+  virtual const std::filesystem::path& dir() const = 0;
+  virtual Result<CaseInfo> Info() = 0;
+
+  // Moves (or copies, if moving fails) the file into the artifact store, hashing it with MD5, SHA-1 and
+  // SHA-256 on the way; returns the record. Storing bytes already present is a no-op returning the record.
+  virtual Result<ArtifactRecord> StoreArtifactFile(const std::filesystem::path& file, const std::string& media_type,
+                                                   bool move_file, const std::string& actor) = 0;
+  virtual Result<ArtifactRecord> StoreArtifactBytes(std::string_view bytes, const std::string& media_type,
+                                                    const std::string& actor) = 0;
+  virtual Result<ArtifactRecord> GetArtifact(const std::string& sha256) = 0;
+  virtual std::filesystem::path ArtifactPath(const std::string& sha256) const = 0;
+  virtual Status AddArtifactName(const ArtifactName& name) = 0;
+  virtual Result<std::vector<ArtifactName>> ArtifactNames(const std::string& sha256) = 0;
+
+  virtual Result<EvidenceRecord> AddEvidence(EvidenceRecord evidence, const std::string& actor) = 0;
+  virtual Status UpdateEvidenceDetails(int64_t evidence_id, const nlohmann::json& details,
+                                       const std::string& actor) = 0;
+  virtual Result<std::vector<EvidenceRecord>> ListEvidence() = 0;
+
+  virtual Result<int64_t> BeginJob(JobRecord job, const std::string& actor) = 0;
+  virtual Status FinishJob(int64_t job_id, const std::string& outcome, const std::string& message,
+                           int64_t findings_count, const std::string& actor) = 0;
+  virtual Result<std::vector<JobRecord>> ListJobs() = 0;
+
+  virtual Result<int64_t> AddFinding(FindingRecord finding) = 0;
+  virtual Result<std::vector<FindingRecord>> ListFindings() = 0;
+
+  // Appends an audit record outside any other change (e.g. "report.generated").
+  virtual Status Audit(const std::string& actor, const std::string& action, const nlohmann::json& details) = 0;
+  virtual Result<std::vector<AuditRecord>> ListAudit() = 0;
+  // Signs the current chain head with the lab key and stores the seal.
+  virtual Result<AuditSeal> SealAudit(const class SigningKey& key, const std::string& actor) = 0;
+  virtual Result<std::vector<AuditSeal>> ListSeals() = 0;
+
+  // Recomputes the audit chain, every seal signature and every artifact's SHA-256.
+  virtual Result<VerificationReport> Verify() = 0;
+};
+
+}  // namespace interdict
+
+#endif  // INTERDICT_CASE_CASE_STORE_H_
