@@ -126,6 +126,14 @@ struct VerificationProblem {
   std::string what;   // "entry hash does not match its contents", "content hash differs", ...
 };
 
+// What Verify checks beyond the chain and the artifacts.
+struct VerifyOptions {
+  // When set, every seal must have been made with this public key (hex), e.g. the lab key from
+  // `interdict keys show`; otherwise each seal is checked against the public key it carries.
+  std::optional<std::string> trusted_public_key;
+  bool rehash_artifacts = true;  // re-read and re-hash every artifact file (slow for large images)
+};
+
 struct VerificationReport {
   int64_t audit_records_checked = 0;
   int64_t artifacts_checked = 0;
@@ -136,7 +144,8 @@ struct VerificationReport {
 
 class CaseStore {
  public:
-  // Creates a new case in an empty or non-existent directory. Refuses a directory that already holds a case.
+  // Creates a new case in an empty or non-existent directory. Refuses (kPermissionDenied) a directory that
+  // already holds a case; never touches an existing case.db.
   static Result<std::unique_ptr<CaseStore>> Create(const std::filesystem::path& dir, const CaseInfo& info,
                                                    const std::string& actor);
   // Opens an existing case.
@@ -179,7 +188,17 @@ class CaseStore {
 
   // Recomputes the audit chain, every seal signature and every artifact's SHA-256.
   virtual Result<VerificationReport> Verify() = 0;
+
+  // --- Additions (additive to the first interface) ---
+  // Verify with options. Problems come in this order: audit chain (first break first), seals, artifacts.
+  virtual Result<VerificationReport> Verify(const VerifyOptions& options) = 0;
+  virtual Result<std::vector<ArtifactRecord>> ListArtifacts() = 0;
+  // The last audit record (seq 0 and kGenesisHash for an empty log, which a created case never has).
+  virtual Result<AuditRecord> AuditHead() = 0;
 };
+
+// "user@host" of the calling process: the default actor for commands run by a person.
+std::string CurrentUserActor();
 
 }  // namespace interdict
 
