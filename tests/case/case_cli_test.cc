@@ -37,7 +37,9 @@ class CaseCliTest : public ::testing::Test {
 
   // Runs `interdict ARGS` and captures stdout (stderr goes to the test log).
   CommandResult Run(const std::string& args) {
-    std::string command = std::string(INTERDICT_BINARY_DIR) + "/bin/interdict " + args;
+    return RunShell(std::string(INTERDICT_BINARY_DIR) + "/bin/interdict " + args);
+  }
+  CommandResult RunShell(const std::string& command) {
     CommandResult result;
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) return result;
@@ -133,6 +135,35 @@ TEST_F(CaseCliTest, VerifyNamesTheEditedAuditRecordAndRefusesASealByAnotherKey) 
   nlohmann::json report = nlohmann::json::parse(broken.out);
   EXPECT_EQ(report["ok"], false);
   EXPECT_EQ(report["first_break"]["where"], "audit seq 1");
+}
+
+// docs/case-store.md promises that sqlite3, jq, sha256sum and openssl alone can check a case; the script
+// beside this test is that recipe, and it must agree with `interdict case verify`.
+TEST_F(CaseCliTest, StandardToolsAloneVerifyTheCaseAndFindTheSameBreak) {
+  const std::string dir = Quote(case_dir().string());
+  const std::string check = Quote(std::string(INTERDICT_SOURCE_DIR) + "/tests/case/check_case_independently.sh");
+  ASSERT_EQ(Run("case init " + dir + " --case-number 2026-IND --examiner 'Ö. Ünicode'").exit_code, 0);
+  std::filesystem::path seized = scratch_.path() / "seized.bin";
+  testing::WriteFile(seized, "bytes with \x01 control and \xc3\xa9 accents");
+  ASSERT_EQ(Run("case add " + dir + " " + Quote(seized.string()) + " --label 'EX \"1\"'").exit_code, 0);
+  ASSERT_EQ(Run("keys generate").exit_code, 0);
+  ASSERT_EQ(Run("case seal " + dir).exit_code, 0);
+
+  CommandResult independent = RunShell(check + " " + dir);
+  EXPECT_EQ(independent.exit_code, 0) << independent.out;
+  EXPECT_NE(independent.out.find("audit: 5 records"), std::string::npos) << independent.out;
+  EXPECT_NE(independent.out.find("seals: 1"), std::string::npos);
+  EXPECT_NE(independent.out.find("verified"), std::string::npos);
+
+  ASSERT_EQ(testing::RawSql(case_dir(), "DROP TRIGGER audit_no_update;"
+                                        "UPDATE audit SET details_json = '{\"label\":\"EX 2\"}' WHERE seq = 3"),
+            "");
+  CommandResult broken = RunShell(check + " " + dir);
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.out.find("BROKEN: audit seq 3: entry_hash does not match"), std::string::npos) << broken.out;
+  CommandResult verify = Run("--json case verify " + dir);
+  EXPECT_EQ(verify.exit_code, 4);
+  EXPECT_EQ(nlohmann::json::parse(verify.out)["first_break"]["where"], "audit seq 3");
 }
 
 TEST_F(CaseCliTest, CommandsOnAMissingCaseExitWithInputError) {
