@@ -1,6 +1,7 @@
 // Fuzzes what Verify reads back from a case database an attacker may have edited: audit rows with
 // arbitrary details text, prev/entry hashes and seq numbers, and seal rows with arbitrary keys and
-// signatures. Input layout: fields separated by '\x1f', rows by '\x1e'.
+// signatures, cross-checked against table rows. Input layout: fields separated by '\x1f', rows by '\x1e';
+// an audit row is seq, time, details, prev_hash, entry_hash, action; a seal row starts with 'S'.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "case/audit_chain.h"
+#include "case/audit_crosscheck.h"
 
 namespace {
 
@@ -39,11 +41,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       seals.push_back({static_cast<int64_t>(seals.size() + 1), ToSeq(fields[1]), fields[2], fields[3], fields[4],
                        fields[5]});
     } else {
-      rows.push_back({ToSeq(fields[0]), fields[1], "fuzzer", "fuzz", fields[2], fields[3], fields[4]});
+      rows.push_back({ToSeq(fields[0]), fields[1], "fuzzer", fields[5], fields[2], fields[3], fields[4]});
     }
   }
   std::map<int64_t, std::string> hashes;
   VerifyAuditRows(rows, &hashes);
   VerifySealRows(seals, hashes, "fuzz-case", std::nullopt);
+  // The same rows against tables holding one row of each kind whose ids the fuzzer may hit.
+  StoredTables tables;
+  tables.findings.push_back({1, text.substr(0, 64)});
+  tables.jobs.push_back({1, "p", "1", "", "completed", "", 1});
+  tables.evidence.push_back({1, "u", "l", "file", "s", "", text.substr(0, 32)});
+  tables.artifacts.push_back({std::string(64, 'a'), 3, "", "", "", ""});
+  CrossCheckTablesWithAudit(rows, tables);
   return 0;
 }

@@ -377,6 +377,74 @@ TEST_F(CaseStoreTest, ForgedSealIsRefused) {
   EXPECT_NE(strict.problems[0].what.find("not the trusted lab key"), std::string::npos);
 }
 
+// Fills the case with one of each row type, through the store, and returns the finding's id.
+int64_t PopulateCase(CaseStore& store) {
+  auto artifact = store.StoreArtifactBytes("firmware image", "application/octet-stream", kActor);
+  EXPECT_TRUE(artifact.ok());
+  EvidenceRecord evidence;
+  evidence.label = "EX-7";
+  evidence.kind = "image-file";
+  evidence.source = "file:/seized/fw.bin";
+  evidence.artifact_sha256 = artifact->sha256;
+  auto added = store.AddEvidence(evidence, kActor);
+  EXPECT_TRUE(added.ok());
+  JobRecord job;
+  job.plugin_id = "org.interdict.firmware_scan";
+  job.plugin_version = "1.0.0";
+  job.input_sha256 = artifact->sha256;
+  auto job_id = store.BeginJob(job, kActor);
+  EXPECT_TRUE(job_id.ok());
+  FindingRecord finding;
+  finding.job_id = *job_id;
+  finding.plugin_id = job.plugin_id;
+  finding.plugin_version = job.plugin_version;
+  finding.kind = "yara-match";
+  finding.severity = "high";
+  finding.json = {{"kind", "yara-match"}, {"rule", "synthetic_backdoor_marker"}, {"offset", 4096}};
+  auto finding_id = store.AddFinding(finding);
+  EXPECT_TRUE(finding_id.ok());
+  EXPECT_TRUE(store.FinishJob(*job_id, "timeout", "timed out after 600 s", 1, kActor).ok());
+  return *finding_id;
+}
+
+std::vector<std::string> ProblemsAt(const VerificationReport& report) {
+  std::vector<std::string> out;
+  for (const auto& problem : report.problems) out.push_back(problem.where + ": " + problem.what);
+  return out;
+}
+
+TEST_F(CaseStoreTest, TablesEditedBehindTheStoresBackAreCaughtByTheAudit) {
+  int64_t finding_id = PopulateCase(*store_);
+  ASSERT_TRUE(VerifyCase().ok()) << ProblemsAt(VerifyCase())[0];
+  const std::string finding = "finding " + std::to_string(finding_id);
+
+  // Hiding a hit: the finding's JSON is rewritten.
+  ASSERT_EQ(RawSql(case_dir(), "UPDATE findings SET json = '{\"kind\":\"yara-match\",\"rule\":\"benign\"}'"), "");
+  auto problems = ProblemsAt(VerifyCase());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].rfind(finding + ": JSON differs from what was audited (audit seq ", 0), 0u) << problems[0];
+
+  // Hiding a failure: the timed-out job is made to look completed.
+  ASSERT_EQ(RawSql(case_dir(), "UPDATE jobs SET outcome = 'completed', message = ''"), "");
+  problems = ProblemsAt(VerifyCase());
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[1].rfind("job 1: outcome, message differ from what was audited", 0), 0u) << problems[1];
+
+  // Relabelling evidence, deleting the finding, adding a job nobody ran.
+  ASSERT_EQ(RawSql(case_dir(), "UPDATE evidence SET label = 'EX-8';"
+                               "DELETE FROM findings;"
+                               "INSERT INTO jobs(plugin_id, plugin_version, outcome, started_utc) "
+                               "VALUES ('org.interdict.mesh_match', '1.0.0', 'completed', 'then')"),
+            "");
+  problems = ProblemsAt(VerifyCase());
+  ASSERT_EQ(problems.size(), 4u);
+  EXPECT_EQ(problems[0].rfind(finding + ": audited (audit seq ", 0), 0u) << problems[0];
+  EXPECT_NE(problems[0].find("the row is gone"), std::string::npos);
+  EXPECT_EQ(problems[1].rfind("job 1: outcome, message differ", 0), 0u);
+  EXPECT_EQ(problems[2], "job 2: has no audit record (inserted out of sight)");
+  EXPECT_EQ(problems[3].rfind("evidence 1: label differs from what was audited", 0), 0u) << problems[3];
+}
+
 TEST_F(CaseStoreTest, TwoProcessesWritingAtOnceKeepTheChainIntact) {
   constexpr int kWritesPerProcess = 40;
   store_.reset();

@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "case/artifact_files.h"
+#include "case/audit_crosscheck.h"
 #include "case/audit_chain.h"
 #include "case/sqlite_db.h"
 #include "core/clock.h"
@@ -453,21 +454,19 @@ class SqliteCaseStore final : public CaseStore {
       auto snapshot = [&]() -> Status {
         INTERDICT_ASSIGN_OR_RETURN(std::vector<StoredAuditRow> rows, ReadAuditRows());
         INTERDICT_ASSIGN_OR_RETURN(std::vector<StoredSealRow> seals, ReadSealRows());
+        INTERDICT_ASSIGN_OR_RETURN(StoredTables tables, ReadTables());
         INTERDICT_ASSIGN_OR_RETURN(std::string case_uuid, Fact("case_uuid"));
         report.audit_records_checked = static_cast<int64_t>(rows.size());
         report.seals_checked = static_cast<int64_t>(seals.size());
         std::map<int64_t, std::string> entry_hashes;
+        auto append = [&report](std::vector<VerificationProblem> problems) {
+          report.problems.insert(report.problems.end(), problems.begin(), problems.end());
+        };
         if (rows.empty()) report.problems.push_back({"audit", "the audit log is empty"});
-        for (auto& problem : VerifyAuditRows(std::move(rows), &entry_hashes)) report.problems.push_back(problem);
-        for (auto& problem : VerifySealRows(seals, entry_hashes, case_uuid, options.trusted_public_key)) {
-          report.problems.push_back(problem);
-        }
-        INTERDICT_ASSIGN_OR_RETURN(SqliteStatement select,
-                                   db_->Prepare("SELECT sha256, size, md5, sha1, media_type, created_utc "
-                                                "FROM artifacts ORDER BY sha256"));
-        INTERDICT_RETURN_IF_ERROR(select.ForEachRow([&](const SqliteStatement& row) {
-          artifacts.push_back(ReadArtifactRow(row));
-        }));
+        append(VerifyAuditRows(rows, &entry_hashes));
+        append(VerifySealRows(seals, entry_hashes, case_uuid, options.trusted_public_key));
+        append(CrossCheckTablesWithAudit(rows, tables));
+        artifacts = std::move(tables.artifacts);
         return Status::Ok();
       }();
       db_->Rollback();
@@ -611,6 +610,36 @@ class SqliteCaseStore final : public CaseStore {
                       row.ColumnText(4), row.ColumnText(5), row.ColumnText(6)});
     }));
     return rows;
+  }
+
+  Result<StoredTables> ReadTables() {
+    StoredTables tables;
+    INTERDICT_ASSIGN_OR_RETURN(SqliteStatement findings, db_->Prepare("SELECT id, json FROM findings ORDER BY id"));
+    INTERDICT_RETURN_IF_ERROR(findings.ForEachRow([&](const SqliteStatement& row) {
+      tables.findings.push_back({row.ColumnInt(0), row.ColumnText(1)});
+    }));
+    INTERDICT_ASSIGN_OR_RETURN(SqliteStatement artifacts,
+                               db_->Prepare("SELECT sha256, size, md5, sha1, media_type, created_utc "
+                                            "FROM artifacts ORDER BY sha256"));
+    INTERDICT_RETURN_IF_ERROR(artifacts.ForEachRow([&](const SqliteStatement& row) {
+      tables.artifacts.push_back(ReadArtifactRow(row));
+    }));
+    INTERDICT_ASSIGN_OR_RETURN(
+        SqliteStatement jobs,
+        db_->Prepare("SELECT id, plugin_id, plugin_version, input_sha256, outcome, message, findings_count "
+                     "FROM jobs ORDER BY id"));
+    INTERDICT_RETURN_IF_ERROR(jobs.ForEachRow([&](const SqliteStatement& row) {
+      tables.jobs.push_back({row.ColumnInt(0), row.ColumnText(1), row.ColumnText(2), row.ColumnText(3),
+                             row.ColumnText(4), row.ColumnText(5), row.ColumnInt(6)});
+    }));
+    INTERDICT_ASSIGN_OR_RETURN(
+        SqliteStatement evidence,
+        db_->Prepare("SELECT id, uuid, label, kind, source, artifact_sha256, details_json FROM evidence ORDER BY id"));
+    INTERDICT_RETURN_IF_ERROR(evidence.ForEachRow([&](const SqliteStatement& row) {
+      tables.evidence.push_back({row.ColumnInt(0), row.ColumnText(1), row.ColumnText(2), row.ColumnText(3),
+                                 row.ColumnText(4), row.ColumnText(5), row.ColumnText(6)});
+    }));
+    return tables;
   }
 
   Result<std::vector<StoredSealRow>> ReadSealRows() {
