@@ -33,6 +33,26 @@ CaseInfo TestInfo() {
   return info;
 }
 
+JobRecord ScanJob(const std::string& input_sha256, std::optional<int64_t> evidence_id) {
+  JobRecord job;
+  job.plugin_id = "org.interdict.firmware_scan";
+  job.plugin_version = "1.0.0";
+  job.input_sha256 = input_sha256;
+  job.evidence_id = evidence_id;
+  return job;
+}
+
+FindingRecord YaraFinding(int64_t job_id, const std::string& rule) {
+  FindingRecord finding;
+  finding.job_id = job_id;
+  finding.plugin_id = "org.interdict.firmware_scan";
+  finding.plugin_version = "1.0.0";
+  finding.kind = "yara-match";
+  finding.severity = "high";
+  finding.json = {{"kind", "yara-match"}, {"rule", rule}, {"offset", 4096}};
+  return finding;
+}
+
 class CaseStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -183,20 +203,9 @@ TEST_F(CaseStoreTest, EveryMutationExtendsTheChainByOneLinkedRecord) {
                                        std::nullopt})
                   .ok());
   ASSERT_TRUE(store_->UpdateEvidenceDetails(added->id, {{"verified", true}}, kActor).ok());
-  JobRecord job;
-  job.plugin_id = "org.interdict.firmware_scan";
-  job.plugin_version = "1.0.0";
-  job.input_sha256 = artifact->sha256;
-  job.evidence_id = added->id;
-  auto job_id = store_->BeginJob(job, kActor);
+  auto job_id = store_->BeginJob(ScanJob(artifact->sha256, added->id), kActor);
   ASSERT_TRUE(job_id.ok());
-  FindingRecord finding;
-  finding.job_id = *job_id;
-  finding.plugin_id = job.plugin_id;
-  finding.plugin_version = job.plugin_version;
-  finding.kind = "yara-match";
-  finding.severity = "high";
-  finding.json = {{"kind", "yara-match"}, {"rule", "synthetic_test"}};
+  FindingRecord finding = YaraFinding(*job_id, "synthetic_test");
   ASSERT_TRUE(store_->AddFinding(finding).ok());
   ASSERT_TRUE(store_->FinishJob(*job_id, "completed", "", 1, kActor).ok());
   ASSERT_TRUE(store_->Audit(kActor, "report.generated", {{"format", "html"}}).ok());
@@ -388,20 +397,9 @@ int64_t PopulateCase(CaseStore& store) {
   evidence.artifact_sha256 = artifact->sha256;
   auto added = store.AddEvidence(evidence, kActor);
   EXPECT_TRUE(added.ok());
-  JobRecord job;
-  job.plugin_id = "org.interdict.firmware_scan";
-  job.plugin_version = "1.0.0";
-  job.input_sha256 = artifact->sha256;
-  auto job_id = store.BeginJob(job, kActor);
+  auto job_id = store.BeginJob(ScanJob(artifact->sha256, added->id), kActor);
   EXPECT_TRUE(job_id.ok());
-  FindingRecord finding;
-  finding.job_id = *job_id;
-  finding.plugin_id = job.plugin_id;
-  finding.plugin_version = job.plugin_version;
-  finding.kind = "yara-match";
-  finding.severity = "high";
-  finding.json = {{"kind", "yara-match"}, {"rule", "synthetic_backdoor_marker"}, {"offset", 4096}};
-  auto finding_id = store.AddFinding(finding);
+  auto finding_id = store.AddFinding(YaraFinding(*job_id, "synthetic_backdoor_marker"));
   EXPECT_TRUE(finding_id.ok());
   EXPECT_TRUE(store.FinishJob(*job_id, "timeout", "timed out after 600 s", 1, kActor).ok());
   return *finding_id;
