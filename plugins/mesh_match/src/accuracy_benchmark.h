@@ -1,0 +1,62 @@
+// The accuracy benchmark: a library of generated stand-in templates, queries made from them by each variant
+// of issue 6 (rigid, scale, unit, mirror, remesh, decimation, noise, plates, edits) and negatives (other
+// stand-ins and near misses), all matched through the production matcher. Top-1 accuracy per variant and the
+// false-positive rate come out; the same code runs the fixed-seed test subset and bench/mesh_match.
+#ifndef INTERDICT_MESH_MATCH_ACCURACY_BENCHMARK_H_
+#define INTERDICT_MESH_MATCH_ACCURACY_BENCHMARK_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "matcher.h"
+
+namespace interdict::mesh {
+
+enum class Variant {
+  kRigid, kScale, kUnitInch, kUnitTimes25_4, kUnitCentimetre, kMirror, kSubdivide, kDecimate50,
+  kNoise02, kNoise05, kNoise1, kPlate, kHole5, kBoss, kNegative, kNearMiss,
+};
+const char* VariantName(Variant variant);
+std::vector<Variant> AllVariants();
+
+struct VariantOutcome {
+  int trials = 0;
+  int correct = 0;                       // top-1 template right with the expected tier (negatives: no match)
+  std::map<std::string, int> tiers;      // tier name -> count
+  std::vector<std::string> failures;     // "query-id: got template/tier" (first few)
+  double rate() const { return trials == 0 ? 0.0 : static_cast<double>(correct) / trials; }
+};
+
+struct AccuracyConfig {
+  int templates = 24;         // library size (stand-ins seeded 1..templates)
+  int queries_per_variant = 24;
+  uint64_t seed = 1;
+  std::vector<Variant> variants = AllVariants();
+  MatchOptions match;
+};
+
+struct AccuracyReport {
+  std::map<Variant, VariantOutcome> outcomes;
+  // Scores of the best candidate for every positive (right template) and negative query, for calibration.
+  struct ScoreSample {
+    Variant variant;
+    bool positive;
+    double chamfer_share;
+    double coverage;
+    double p95_share;    // 95th-percentile distance / template diagonal
+    double local_share;  // local deviation / template diagonal
+  };
+  std::vector<ScoreSample> scores;
+  double false_positive_rate() const;  // over kNegative and kNearMiss
+};
+
+AccuracyReport RunAccuracyBenchmark(const AccuracyConfig& config);
+
+// Builds the library the benchmark uses (also used by the speed bench and the pack builder tests).
+TemplateLibrary BuildStandInLibrary(int templates);
+
+}  // namespace interdict::mesh
+
+#endif  // INTERDICT_MESH_MATCH_ACCURACY_BENCHMARK_H_

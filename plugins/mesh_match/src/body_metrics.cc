@@ -1,0 +1,94 @@
+#include "body_metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include <Eigen/Eigenvalues>
+
+namespace interdict::mesh {
+namespace {
+
+uint64_t EdgeKey(uint32_t a, uint32_t b) { return (uint64_t{a} << 32) | b; }
+
+}  // namespace
+
+BodyMetrics MeasureBody(const TriangleMesh& body) {
+  BodyMetrics m;
+  m.triangles = body.triangles.size();
+  m.vertices = body.vertices.size();
+  if (body.triangles.empty()) return m;
+  m.bbox_min = body.vertices[0].cast<double>();
+  m.bbox_max = m.bbox_min;
+  for (const Eigen::Vector3f& v : body.vertices) {
+    m.bbox_min = m.bbox_min.cwiseMin(v.cast<double>());
+    m.bbox_max = m.bbox_max.cwiseMax(v.cast<double>());
+  }
+  // Work relative to the bbox centre for numerical stability far from the origin.
+  const Eigen::Vector3d origin = 0.5 * (m.bbox_min + m.bbox_max);
+  Eigen::Vector3d first = Eigen::Vector3d::Zero();
+  Eigen::Matrix3d second = Eigen::Matrix3d::Zero();
+  double signed_volume = 0;
+  for (size_t i = 0; i < body.triangles.size(); ++i) {
+    const Eigen::Vector3d a = body.Corner(i, 0) - origin, b = body.Corner(i, 1) - origin, c = body.Corner(i, 2) - origin;
+    const double area = 0.5 * (b - a).cross(c - a).norm();
+    m.area += area;
+    signed_volume += a.dot(b.cross(c)) / 6.0;
+    const Eigen::Vector3d s = a + b + c;
+    first += area * s / 3.0;
+    // Exact second moment of a uniform triangle: (A/12) (a a^T + b b^T + c c^T + s s^T).
+    second += (area / 12.0) * (a * a.transpose() + b * b.transpose() + c * c.transpose() + s * s.transpose());
+  }
+  m.volume = std::abs(signed_volume);
+  if (m.area > 0) {
+    const Eigen::Vector3d mean = first / m.area;
+    const Eigen::Matrix3d covariance = second / m.area - mean * mean.transpose();
+    m.centroid = mean + origin;
+    Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> solver(covariance);
+    // Eigen returns ascending order; we want descending.
+    for (int k = 0; k < 3; ++k) {
+      m.eigenvalues[k] = std::max(0.0, solver.eigenvalues()[2 - k]);
+      m.axes.col(k) = solver.eigenvectors().col(2 - k);
+    }
+    m.rms_radius = std::sqrt(std::max(0.0, covariance.trace()));
+    // Fix each axis sign by the third moment of the surface along it (area-weighted triangle centroids).
+    Eigen::Vector3d skew = Eigen::Vector3d::Zero();
+    for (size_t i = 0; i < body.triangles.size(); ++i) {
+      const Eigen::Vector3d a = body.Corner(i, 0), b = body.Corner(i, 1), c = body.Corner(i, 2);
+      const double area = 0.5 * (b - a).cross(c - a).norm();
+      const Eigen::Vector3d d = m.axes.transpose() * ((a + b + c) / 3.0 - m.centroid);
+      skew += area * d.cwiseProduct(d).cwiseProduct(d);
+    }
+    for (int k = 0; k < 2; ++k) {
+      if (skew[k] < 0) m.axes.col(k) = -m.axes.col(k);
+    }
+    m.axes.col(2) = m.axes.col(0).cross(m.axes.col(1));  // right-handed
+  }
+  // Edge census for watertightness.
+  std::unordered_map<uint64_t, uint32_t> directed;
+  directed.reserve(body.triangles.size() * 3);
+  for (const Triangle& t : body.triangles) {
+    for (int k = 0; k < 3; ++k) ++directed[EdgeKey(t[k], t[(k + 1) % 3])];
+  }
+  for (const auto& [key, count] : directed) {
+    const uint32_t a = static_cast<uint32_t>(key >> 32), b = static_cast<uint32_t>(key);
+    auto reverse = directed.find(EdgeKey(b, a));
+    const uint32_t back = reverse == directed.end() ? 0 : reverse->second;
+    if (count > 1 || back > 1) {
+      if (a < b || reverse == directed.end()) ++m.nonmanifold_edges;
+    } else if (back == 0) {
+      ++m.boundary_edges;
+    }
+  }
+  m.watertight = m.boundary_edges == 0 && m.nonmanifold_edges == 0;
+  return m;
+}
+
+std::string GuessUnitFromSize(double diagonal) {
+  if (diagonal < 0.4) return "m?";
+  if (diagonal < 15) return "inch?";
+  if (diagonal <= 1500) return "mm";
+  return "micron?";
+}
+
+}  // namespace interdict::mesh

@@ -1,0 +1,228 @@
+#include "registration.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <numeric>
+
+#include <Eigen/Geometry>
+
+#include "mesh_limits.h"
+
+namespace interdict::mesh {
+namespace {
+
+// Offset of a point from the surface around the nearest sample: the signed point-to-plane part, and the
+// part of the in-plane offset beyond the sample spacing (so a point past the edge of the surface counts).
+struct SurfaceOffset {
+  double along = 0;   // signed, along the sample's normal
+  double excess = 0;  // unsigned
+  double distance() const { return std::sqrt(along * along + excess * excess); }
+};
+
+SurfaceOffset OffsetFromSurface(const Eigen::Vector3d& offset, const Eigen::Vector3d& normal, double spacing) {
+  SurfaceOffset out;
+  out.along = offset.dot(normal);
+  const double in_plane = std::sqrt(std::max(0.0, offset.squaredNorm() - out.along * out.along));
+  out.excess = std::max(0.0, in_plane - spacing);
+  return out;
+}
+
+// Deviation of each point averaged over its neighbours (in its own set).
+std::vector<double> LocalDeviations(const std::vector<Eigen::Vector3d>& points, const PointIndex& index,
+                                    const std::vector<SurfaceOffset>& offsets) {
+  std::vector<double> out(points.size());
+  for (size_t i = 0; i < points.size(); ++i) {
+    double along = 0, excess = 0;
+    const std::vector<uint32_t> neighbours = index.NearestK(points[i], kLocalDeviationNeighbours);
+    for (uint32_t j : neighbours) {
+      along += offsets[j].along;
+      excess += offsets[j].excess;
+    }
+    const double n = static_cast<double>(std::max<size_t>(1, neighbours.size()));
+    out[i] = std::hypot(along / n, excess / n);
+  }
+  return out;
+}
+
+double Percentile(std::vector<double> values, double share) {
+  if (values.empty()) return 0;
+  size_t k = std::min(values.size() - 1, static_cast<size_t>(share * (values.size() - 1)));
+  std::nth_element(values.begin(), values.begin() + k, values.end());
+  return values[k];
+}
+
+struct IcpState {
+  Similarity transform;
+  double error = std::numeric_limits<double>::infinity();  // trimmed mean squared distance
+};
+
+// Trimmed ICP with a similarity (Umeyama) update. points are in query coordinates.
+IcpState RunIcp(const std::vector<Eigen::Vector3d>& points, size_t count, Similarity start, int iterations,
+                const RegistrationTarget& target) {
+  count = std::min(count, points.size());
+  IcpState state{start, std::numeric_limits<double>::infinity()};
+  std::vector<std::pair<double, size_t>> pairs(count);
+  std::vector<size_t> matched(count);
+  for (int it = 0; it < iterations; ++it) {
+    for (size_t i = 0; i < count; ++i) {
+      double d2;
+      matched[i] = target.index->Nearest(state.transform.Apply(points[i]), &d2);
+      pairs[i] = {d2, i};
+    }
+    const size_t keep = std::max<size_t>(3, static_cast<size_t>(count * kIcpTrimFraction));
+    std::nth_element(pairs.begin(), pairs.begin() + (keep - 1), pairs.end());
+    double error = 0;
+    Eigen::Matrix3Xd src(3, keep), dst(3, keep);
+    for (size_t k = 0; k < keep; ++k) {
+      error += pairs[k].first;
+      src.col(k) = points[pairs[k].second];
+      dst.col(k) = target.points[matched[pairs[k].second]];
+    }
+    error /= keep;
+    const bool converged = std::isfinite(state.error) && std::abs(state.error - error) <= kIcpConvergence * state.error;
+    state.error = error;
+    if (converged || error == 0) break;
+    const Eigen::Matrix4d m = Eigen::umeyama(src, dst, true);
+    const Eigen::Matrix3d linear = m.topLeftCorner<3, 3>();
+    const double scale = std::cbrt(linear.determinant());
+    if (!(scale > 0) || !std::isfinite(scale)) break;
+    state.transform.rotation = linear / scale;
+    state.transform.scale = scale;
+    state.transform.translation = m.topRightCorner<3, 1>();
+  }
+  return state;
+}
+
+// Best proper alignment of `points` (whose PCA frame is `axes`, centroid `centroid`) onto the target.
+Similarity AlignProper(const std::vector<Eigen::Vector3d>& points, const Eigen::Vector3d& centroid,
+                       const Eigen::Matrix3d& axes, const Eigen::Vector3d& eigenvalues, double rms,
+                       const RegistrationTarget& target) {
+  const BodyMetrics& t = target.metrics;
+  const double scale = rms > 0 ? t.rms_radius / rms : 1.0;
+  // Which neighbouring axes may swap (eigenvalues too close to order them reliably).
+  auto close = [](double a, double b) { return a > 0 && b / a > kAmbiguousEigenRatio; };
+  const bool swap01 = close(eigenvalues[0], eigenvalues[1]) || close(t.eigenvalues[0], t.eigenvalues[1]);
+  const bool swap12 = close(eigenvalues[1], eigenvalues[2]) || close(t.eigenvalues[1], t.eigenvalues[2]);
+  std::array<int, 3> perm = {0, 1, 2};
+  std::vector<Similarity> starts;
+  do {
+    const bool identity = perm == std::array<int, 3>{0, 1, 2};
+    const bool only01 = perm == std::array<int, 3>{1, 0, 2};
+    const bool only12 = perm == std::array<int, 3>{0, 2, 1};
+    if (!(identity || (swap01 && swap12) || (swap01 && only01) || (swap12 && only12))) continue;
+    for (int signs = 0; signs < 8; ++signs) {
+      Eigen::Matrix3d m = Eigen::Matrix3d::Zero();
+      for (int k = 0; k < 3; ++k) m(perm[k], k) = (signs >> k) & 1 ? -1.0 : 1.0;
+      const int turns = (swap01 || swap12) ? kInPlaneStarts : 1;
+      const Eigen::Vector3d turn_axis = swap01 ? Eigen::Vector3d::UnitZ() : Eigen::Vector3d::UnitX();
+      for (int turn = 0; turn < turns; ++turn) {
+        const Eigen::Matrix3d spin = Eigen::AngleAxisd(std::numbers::pi * turn / turns, turn_axis).toRotationMatrix();
+        Similarity s;
+        s.rotation = t.axes * m * spin * axes.transpose();
+        if (s.rotation.determinant() < 0) continue;
+        s.scale = scale;
+        s.translation = t.centroid - scale * (s.rotation * centroid);
+        starts.push_back(s);
+      }
+    }
+  } while (std::next_permutation(perm.begin(), perm.end()));
+
+  // Coarse pass over every start; the best few are refined (one refinement is not enough when two starts
+  // end close after the coarse pass but only one of them is the true pose).
+  std::vector<IcpState> coarse;
+  for (const Similarity& start : starts) coarse.push_back(RunIcp(points, kCoarseIcpSamples, start, kCoarseIcpIterations, target));
+  std::sort(coarse.begin(), coarse.end(), [](const IcpState& a, const IcpState& b) { return a.error < b.error; });
+  IcpState best;
+  for (size_t i = 0; i < coarse.size() && i < kRefinedStarts; ++i) {
+    IcpState refined = RunIcp(points, kVerificationSamples, coarse[i].transform, kIcpIterations, target);
+    if (refined.error < best.error) best = refined;
+  }
+  return best.transform;
+}
+
+}  // namespace
+
+std::unique_ptr<RegistrationTarget> RegistrationTarget::From(const DescribedBody& body, int sample_count) {
+  auto target = std::make_unique<RegistrationTarget>();
+  const size_t n = std::min(body.samples.points.size(), static_cast<size_t>(sample_count));
+  target->points.assign(body.samples.points.begin(), body.samples.points.begin() + n);
+  target->normals.assign(body.samples.normals.begin(), body.samples.normals.begin() + n);
+  target->metrics = body.metrics;
+  target->spacing = n > 0 ? std::sqrt(body.metrics.area / n) : 0;
+  target->index = std::make_unique<PointIndex>(target->points);
+  return target;
+}
+
+AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
+                              const std::vector<Eigen::Vector3d>& query_normals, double query_area,
+                              const Similarity& transform, const RegistrationTarget& target) {
+  AlignmentScore score;
+  const size_t n = query_points.size();
+  if (n == 0 || target.points.empty()) return score;
+  score.tolerance = kCoverageTolerance * target.metrics.diagonal();
+  std::vector<Eigen::Vector3d> moved(n), moved_normals(n);
+  for (size_t i = 0; i < n; ++i) {
+    moved[i] = transform.Apply(query_points[i]);
+    moved_normals[i] = transform.rotation * query_normals[i];
+  }
+  const double query_spacing = std::sqrt(query_area * transform.scale * transform.scale / n);
+  std::vector<SurfaceOffset> forward(n);
+  for (size_t i = 0; i < n; ++i) {
+    double d2;
+    size_t j = target.index->Nearest(moved[i], &d2);
+    forward[i] = OffsetFromSurface(moved[i] - target.points[j], target.normals[j], target.spacing);
+  }
+  PointIndex moved_index(moved);
+  std::vector<SurfaceOffset> backward(target.points.size());
+  for (size_t j = 0; j < target.points.size(); ++j) {
+    double d2;
+    size_t i = moved_index.Nearest(target.points[j], &d2);
+    backward[j] = OffsetFromSurface(target.points[j] - moved[i], moved_normals[i], query_spacing);
+  }
+  auto distances = [](const std::vector<SurfaceOffset>& offsets) {
+    std::vector<double> d(offsets.size());
+    for (size_t i = 0; i < offsets.size(); ++i) d[i] = offsets[i].distance();
+    return d;
+  };
+  const std::vector<double> forward_d = distances(forward), backward_d = distances(backward);
+  const std::vector<double> forward_local = LocalDeviations(moved, moved_index, forward);
+  const std::vector<double> backward_local = LocalDeviations(target.points, *target.index, backward);
+  auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
+  auto within = [&](const std::vector<double>& v) {
+    return static_cast<double>(std::count_if(v.begin(), v.end(), [&](double d) { return d <= score.tolerance; })) /
+           v.size();
+  };
+  score.chamfer = 0.5 * (mean(forward_d) + mean(backward_d));
+  score.hausdorff = std::max(*std::max_element(forward_d.begin(), forward_d.end()),
+                             *std::max_element(backward_d.begin(), backward_d.end()));
+  score.hausdorff_p95 = std::max(Percentile(forward_d, 0.95), Percentile(backward_d, 0.95));
+  score.coverage = within(backward_local);
+  score.precision = within(forward_local);
+  score.raw_coverage = within(backward_d);
+  score.local_deviation = std::max(Percentile(forward_local, kLocalDeviationPercentile),
+                                   Percentile(backward_local, kLocalDeviationPercentile));
+  return score;
+}
+
+RegistrationResult Register(const DescribedBody& query, const RegistrationTarget& target) {
+  RegistrationResult result;
+  const BodyMetrics& q = query.metrics;
+  const std::vector<Eigen::Vector3d>& points = query.samples.points;
+  // Proper alignment.
+  result.proper.transform = AlignProper(points, q.centroid, q.axes, q.eigenvalues, q.rms_radius, target);
+  result.proper.score = ScoreAlignment(points, query.samples.normals, q.area, result.proper.transform, target);
+  // Mirrored alignment: reflect the query (x -> -x), align properly, then fold the reflection back in.
+  const Eigen::Matrix3d flip = Eigen::Vector3d(-1, 1, 1).asDiagonal();
+  std::vector<Eigen::Vector3d> reflected(points.size());
+  for (size_t i = 0; i < points.size(); ++i) reflected[i] = flip * points[i];
+  Similarity mirrored = AlignProper(reflected, flip * q.centroid, flip * q.axes, q.eigenvalues, q.rms_radius, target);
+  mirrored.rotation = mirrored.rotation * flip;
+  result.mirrored.transform = mirrored;
+  result.mirrored.score = ScoreAlignment(points, query.samples.normals, q.area, mirrored, target);
+  return result;
+}
+
+}  // namespace interdict::mesh

@@ -1,0 +1,90 @@
+// Verification of one candidate by registration: the query body is aligned onto a template with a
+// similarity transform (rotation, uniform scale, translation), once restricted to proper rotations and
+// once to reflections, so chirality is decided by geometry rather than assumed.
+//
+// Initialisation: the 8 sign choices of the PCA frames (4 proper + 4 mirrored), plus axis permutations
+// where two eigenvalues are within kAmbiguousEigenRatio (near-symmetric parts); each is run through a few
+// coarse ICP steps, and the best proper and best mirrored start are refined by trimmed ICP (Umeyama with
+// scale, closest kIcpTrimFraction of pairs). Scores are in template units (mm): symmetric Chamfer, Hausdorff
+// (max and 95th percentile) and coverage = share of the template surface within the tolerance of the
+// aligned query, precision = the reverse; distances are point-to-surface approximations (point-to-plane at
+// the nearest sample, with the in-plane excess beyond the sample spacing added back). Coverage, precision and
+// local deviation use deviations averaged over each sample's kLocalDeviationNeighbours neighbours, so scan
+// noise does not read as a difference while real edits do; Chamfer and Hausdorff are the raw distances.
+// When two eigenvalues are close the frame can turn freely in their plane, so kInPlaneStarts rotations about
+// the remaining axis are added to the starts.
+#ifndef INTERDICT_MESH_MATCH_REGISTRATION_H_
+#define INTERDICT_MESH_MATCH_REGISTRATION_H_
+
+#include <memory>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "described_body.h"
+#include "point_index.h"
+
+namespace interdict::mesh {
+
+inline constexpr double kAmbiguousEigenRatio = 0.85;  // λ_{k+1}/λ_k above this: axes may swap
+inline constexpr int kCoarseIcpSamples = 250;
+inline constexpr int kCoarseIcpIterations = 4;
+inline constexpr size_t kRefinedStarts = 3;       // coarse starts refined fully, per handedness
+inline constexpr double kIcpConvergence = 1e-6;      // relative change of the trimmed mean squared error
+inline constexpr double kCoverageTolerance = 0.01;   // share of the template diagonal
+// Local deviation averages the signed point-to-surface offsets of each sample's neighbours: random noise
+// averages out, a systematic difference (an extra tooth, a longer tab, a filled hole) does not.
+inline constexpr size_t kLocalDeviationNeighbours = 16;
+inline constexpr double kLocalDeviationPercentile = 0.99;
+inline constexpr int kInPlaneStarts = 6;              // extra starts about an axis of a near-circular section
+
+struct Similarity {
+  Eigen::Matrix3d rotation = Eigen::Matrix3d::Identity();  // orthogonal; det -1 when mirrored
+  double scale = 1.0;
+  Eigen::Vector3d translation = Eigen::Vector3d::Zero();
+  bool mirrored() const { return rotation.determinant() < 0; }
+  Eigen::Vector3d Apply(const Eigen::Vector3d& p) const { return scale * (rotation * p) + translation; }
+};
+
+struct AlignmentScore {
+  double chamfer = 0;        // mean of both directed mean distances
+  double hausdorff = 0;      // max of both directed max distances
+  double hausdorff_p95 = 0;  // max of both directed 95th percentiles
+  double coverage = 0;       // template samples whose local deviation is within tolerance of the query
+  double precision = 0;      // query samples whose local deviation is within tolerance of the template
+  double raw_coverage = 0;   // template samples whose own distance is within tolerance
+  double local_deviation = 0;  // 99th percentile of the locally averaged deviation, both directions
+  double tolerance = 0;      // the tolerance used (template units)
+};
+
+// The template side, prepared once and reused for every query.
+struct RegistrationTarget {
+  std::vector<Eigen::Vector3d> points;
+  std::vector<Eigen::Vector3d> normals;
+  BodyMetrics metrics;
+  double spacing = 0;  // typical distance between neighbouring samples
+  std::unique_ptr<PointIndex> index;
+
+  static std::unique_ptr<RegistrationTarget> From(const DescribedBody& body, int sample_count);
+};
+
+struct Registration {
+  Similarity transform;  // query coordinates -> template coordinates
+  AlignmentScore score;
+};
+
+struct RegistrationResult {
+  Registration proper;
+  Registration mirrored;
+};
+
+RegistrationResult Register(const DescribedBody& query, const RegistrationTarget& target);
+
+// Scores an alignment without optimising it (used by Register and by tests).
+AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
+                              const std::vector<Eigen::Vector3d>& query_normals, double query_area,
+                              const Similarity& transform, const RegistrationTarget& target);
+
+}  // namespace interdict::mesh
+
+#endif  // INTERDICT_MESH_MATCH_REGISTRATION_H_
