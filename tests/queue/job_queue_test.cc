@@ -15,8 +15,6 @@ namespace interdict {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::PostgresBackend;
-using testing::SqliteBackend;
 
 constexpr char kInputA[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 constexpr char kInputB[] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -91,13 +89,7 @@ class JobQueueTest : public ::testing::Test {
   std::unique_ptr<JobQueue> queue_;
 };
 
-using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
-class BackendNames {
- public:
-  template <typename T>
-  static std::string GetName(int) { return T::kName; }
-};
-TYPED_TEST_SUITE(JobQueueTest, Backends, BackendNames);
+TYPED_TEST_SUITE(JobQueueTest, testing::QueueBackends, testing::QueueBackendNames);
 
 TYPED_TEST(JobQueueTest, ReportsItsBackend) {
   EXPECT_EQ(this->queue_->backend(), TypeParam::kName);

@@ -92,6 +92,14 @@ class PostgresBackend {
   std::filesystem::path dir_;
 };
 
+// Every queue test suite is typed over these, named "sqlite" and "postgresql" in test names.
+using QueueBackends = ::testing::Types<SqliteBackend, PostgresBackend>;
+class QueueBackendNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) { return T::kName; }
+};
+
 }  // namespace interdict::testing
 
 #endif  // INTERDICT_TESTS_QUEUE_QUEUE_BACKENDS_H_

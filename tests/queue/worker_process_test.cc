@@ -31,8 +31,6 @@ namespace interdict {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::PostgresBackend;
-using testing::SqliteBackend;
 
 const std::string kInterdict = std::string(INTERDICT_BINARY_DIR) + "/bin/interdict";
 // Short leases so that the jobs of a killed worker come back within a couple of seconds.
@@ -172,13 +170,7 @@ class WorkerProcessTest : public ::testing::Test {
   std::unique_ptr<JobQueue> queue_;
 };
 
-using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
-class BackendNames {
- public:
-  template <typename T>
-  static std::string GetName(int) { return T::kName; }
-};
-TYPED_TEST_SUITE(WorkerProcessTest, Backends, BackendNames);
+TYPED_TEST_SUITE(WorkerProcessTest, testing::QueueBackends, testing::QueueBackendNames);
 
 // 2 worker processes x 4 slots, 2,000 jobs, a random worker SIGKILLed and restarted about every 2 s.
 TYPED_TEST(WorkerProcessTest, ChaosEveryJobDoneExactlyOnceWhileWorkersAreKilled) {
