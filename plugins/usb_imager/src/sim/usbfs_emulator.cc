@@ -32,10 +32,25 @@ struct Urb {
   bool answered = false;  // false: the device never answers (timeout fault) until discarded
 };
 
+// The mass-storage model as an EmulatedUsbDevice, advertised with EmulatedDeviceRecord().
+class MassStorageDevice final : public EmulatedUsbDevice {
+ public:
+  explicit MassStorageDevice(MassStorageModel& model) : model_(model) {}
+  BulkReply HostOut(std::span<const uint8_t> data) override { return model_.HostOut(data); }
+  BulkReply HostIn(size_t length) override { return model_.HostIn(length); }
+  BulkReply Control(std::span<const uint8_t> setup) override { return model_.Control(setup); }
+  bool Gone() override { return model_.Gone(); }
+  std::string DeviceRecord() const override { return EmulatedDeviceRecord(); }
+
+ private:
+  MassStorageModel& model_;
+};
+
 }  // namespace
 
 struct UsbfsEmulator::State {
-  MassStorageModel* model = nullptr;
+  EmulatedUsbDevice* model = nullptr;
+  std::unique_ptr<EmulatedUsbDevice> owned_model;
   UMockdevTestbed* testbed = nullptr;
   UMockdevIoctlBase* handler = nullptr;
   std::mutex mutex;
@@ -218,26 +233,23 @@ void ClientVanished(UMockdevIoctlBase*, UMockdevIoctlClient* client, gpointer us
 }  // namespace
 
 std::string EmulatedDeviceRecord() {
-  return "P: /devices/usb1\n"
-         "N: bus/usb/001/001\n"
-         "E: SUBSYSTEM=usb\n"
-         "E: DRIVER=usb\n"
-         "E: BUSNUM=001\n"
-         "E: DEVNUM=001\n"
-         "E: DEVNAME=/dev/bus/usb/001/001\n"
-         "E: DEVTYPE=usb_device\n"
-         "A: bConfigurationValue=1\\n\n"
-         "A: busnum=1\\n\n"
-         "A: devnum=1\\n\n"
-         "A: speed=480\\n\n"
-         "H: descriptors=12010002000000401234abcd0001010203010902200001010080fa0904000002080650000705810200020007050202000200\n";
+  return UmockdevRecordWithDescriptors(
+      "12010002000000401234abcd0001010203010902200001010080fa0904000002080650000705810200020007050202000200");
 }
 
 Result<std::unique_ptr<UsbfsEmulator>> UsbfsEmulator::Start(MassStorageModel& model) {
+  auto adapter = std::make_unique<MassStorageDevice>(model);
+  EmulatedUsbDevice& device = *adapter;
+  INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<UsbfsEmulator> emulator, Start(device));
+  emulator->state_->owned_model = std::move(adapter);
+  return emulator;
+}
+
+Result<std::unique_ptr<UsbfsEmulator>> UsbfsEmulator::Start(EmulatedUsbDevice& device) {
   std::unique_ptr<UsbfsEmulator> emulator(new UsbfsEmulator());
   emulator->state_ = std::make_unique<State>();
   State& state = *emulator->state_;
-  state.model = &model;
+  state.model = &device;
   state.testbed = umockdev_testbed_new();
   if (state.testbed == nullptr) return Status::Internal("umockdev_testbed_new failed");
   state.handler = umockdev_ioctl_base_new();
@@ -249,7 +261,7 @@ Result<std::unique_ptr<UsbfsEmulator>> UsbfsEmulator::Start(MassStorageModel& mo
     if (error != nullptr) g_error_free(error);
     return Status::Internal("attaching the usbfs handler: " + message);
   }
-  if (!umockdev_testbed_add_from_string(state.testbed, EmulatedDeviceRecord().c_str(), &error)) {
+  if (!umockdev_testbed_add_from_string(state.testbed, device.DeviceRecord().c_str(), &error)) {
     std::string message = error != nullptr ? error->message : "unknown error";
     if (error != nullptr) g_error_free(error);
     return Status::Internal("adding the emulated device: " + message);

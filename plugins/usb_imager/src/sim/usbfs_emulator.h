@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "sim/emulated_usb_device.h"
 #include "sim/mass_storage_model.h"
 
 namespace interdict::usb::sim {
@@ -23,6 +24,8 @@ inline constexpr char kUmockdevPreloadLibrary[] = "libumockdev-preload.so.0";
 class UsbfsEmulator {
  public:
   static Result<std::unique_ptr<UsbfsEmulator>> Start(MassStorageModel& model);
+  // Any device model (EDL, ADB, ...); `device` must outlive the emulator.
+  static Result<std::unique_ptr<UsbfsEmulator>> Start(EmulatedUsbDevice& device);
   ~UsbfsEmulator();
   UsbfsEmulator(const UsbfsEmulator&) = delete;
   UsbfsEmulator& operator=(const UsbfsEmulator&) = delete;
