@@ -40,6 +40,8 @@ struct ResourceLimits {
   uint64_t address_space_bytes = kDefaultJobAddressSpaceBytes;
   uint64_t cpu_seconds = kDefaultJobCpuSeconds;
   uint64_t open_files = kDefaultJobOpenFiles;
+  // SIGTERM -> SIGKILL delay after a timeout or cancellation.
+  std::chrono::milliseconds terminate_grace = kJobTerminateGrace;
 };
 
 struct JobSpec {
@@ -52,6 +54,7 @@ struct JobSpec {
   nlohmann::json params = nlohmann::json::object();         // passed to process() via job_config()
   ResourceLimits limits;
   bool in_process = false;  // debugging only; never the default for evidence
+  std::filesystem::path artifact_dir;  // where artifacts are streamed to; empty: the system temp folder
 };
 
 // An artifact streamed out by the plugin, already written to a host-owned temporary file and hashed.
