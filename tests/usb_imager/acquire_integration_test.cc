@@ -231,3 +231,35 @@ TEST_F(AcquireIntegration, DevicesListsTheEmulatedHandsetAsMassStorage) {
 }
 
 }  // namespace
+
+#ifdef INTERDICT_TEST_WITH_CASE
+namespace {
+
+TEST_F(AcquireIntegration, CaseAcquisitionBecomesEvidenceWithArtifactsAndAuditedChain) {
+  const fs::path interdict = kBin / "interdict";
+  const fs::path case_dir = dir_ / "case";
+  ASSERT_EQ(RunCommand({interdict.string(), "case", "init", case_dir.string(), "--case-number", "C-9", "--examiner",
+                        "Examiner"},
+                       log_),
+            0);
+  std::vector<std::string> argv = {(kBin / "interdict-sim").string(), "--mass-storage", backing_.string(), "--",
+                                   interdict.string(), "--quiet", "acquire", "--source", "usb:3412:cdab", "--case",
+                                   case_dir.string(), "--format", "raw", "--hash", "sha256", "--evidence-number",
+                                   "EV-9"};
+  ASSERT_EQ(RunCommand(argv, log_), 0);
+  const fs::path info = dir_ / "info.json";
+  ASSERT_EQ(RunCommand({"/bin/sh", "-c", interdict.string() + " --json case info " + case_dir.string() + " > " +
+                                             info.string()},
+                       log_),
+            0);
+  json case_info = json::parse(ReadText(info));
+  ASSERT_EQ(case_info["evidence"].size(), 1u);
+  EXPECT_EQ(case_info["evidence"][0]["kind"], "usb-acquisition");
+  EXPECT_EQ(case_info["evidence"][0]["label"], "EV-9");
+  EXPECT_EQ(case_info["evidence"][0]["sha256"], interdict::Sha256Hex(data_.data(), data_.size()));
+  EXPECT_EQ(case_info["counts"]["artifacts"], 4);  // image, map, text log, JSON log
+  EXPECT_EQ(RunCommand({interdict.string(), "case", "verify", case_dir.string()}, log_), 0);
+}
+
+}  // namespace
+#endif
