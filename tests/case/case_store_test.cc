@@ -53,6 +53,12 @@ FindingRecord YaraFinding(int64_t job_id, const std::string& rule) {
   return finding;
 }
 
+VerifyOptions RequiringKey(const std::string& public_key) {
+  VerifyOptions options;
+  options.trusted_public_key = public_key;
+  return options;
+}
+
 class CaseStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -275,6 +281,21 @@ TEST_F(CaseStoreTest, FlippedByteInAnArtifactIsNamed) {
   EXPECT_EQ(report.artifacts_checked, 2);
 }
 
+TEST_F(CaseStoreTest, RehashProgressCountsEveryStoredByte) {
+  ASSERT_TRUE(store_->StoreArtifactBytes(std::string(3000, 'x'), "", kActor).ok());
+  ASSERT_TRUE(store_->StoreArtifactBytes("abc", "", kActor).ok());
+  VerifyOptions options;
+  uint64_t last_done = 0, last_total = 0;
+  options.on_progress = [&](uint64_t done, uint64_t total) {
+    EXPECT_GE(done, last_done);
+    last_done = done;
+    last_total = total;
+  };
+  EXPECT_TRUE(VerifyCase(options).ok());
+  EXPECT_EQ(last_total, 3003u);
+  EXPECT_EQ(last_done, 3003u);
+}
+
 TEST_F(CaseStoreTest, MissingArtifactFileIsNamedAndStoringTheBytesAgainHealsIt) {
   auto stored = store_->StoreArtifactBytes("abc", "", kActor);
   ASSERT_TRUE(stored.ok());
@@ -333,7 +354,7 @@ TEST_F(CaseStoreTest, RewrittenHistoryIsExposedBySeal) {
   auto seal = store_->SealAudit(*key, kActor);
   ASSERT_TRUE(seal.ok()) << seal.status().ToString();
   EXPECT_EQ(seal->seq, 4);
-  EXPECT_TRUE(VerifyCase({.trusted_public_key = key->public_key_hex(), .rehash_artifacts = true}).ok());
+  EXPECT_TRUE(VerifyCase(RequiringKey(key->public_key_hex())).ok());
 
   RewriteChainFrom(case_dir(), *store_, 2);
   VerificationReport report = VerifyCase();
@@ -381,7 +402,7 @@ TEST_F(CaseStoreTest, ForgedSealIsRefused) {
   ASSERT_EQ(RawSql(case_dir(), "DELETE FROM audit_seals WHERE id = 2"), "");
   ASSERT_TRUE(store_->SealAudit(*forger, "forger").ok());
   EXPECT_TRUE(VerifyCase().ok());
-  VerificationReport strict = VerifyCase({.trusted_public_key = lab->public_key_hex(), .rehash_artifacts = false});
+  VerificationReport strict = VerifyCase(RequiringKey(lab->public_key_hex()));
   ASSERT_EQ(strict.problems.size(), 1u);
   EXPECT_NE(strict.problems[0].what.find("not the trusted lab key"), std::string::npos);
 }

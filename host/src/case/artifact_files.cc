@@ -47,7 +47,7 @@ Status WriteAll(int fd, const char* data, size_t length, const std::filesystem::
 
 // Streams `in` through the hasher, and into `out` when out >= 0.
 Result<uint64_t> HashStream(int in, int out, MultiHasher& hasher, const std::filesystem::path& in_path,
-                            const std::filesystem::path& out_path) {
+                            const std::filesystem::path& out_path, const std::function<void(uint64_t)>& on_bytes = {}) {
   std::vector<char> buffer(kArtifactCopyBlockBytes);
   uint64_t total = 0;
   for (;;) {
@@ -60,6 +60,7 @@ Result<uint64_t> HashStream(int in, int out, MultiHasher& hasher, const std::fil
     hasher.Update(buffer.data(), static_cast<size_t>(got));
     if (out >= 0) INTERDICT_RETURN_IF_ERROR(WriteAll(out, buffer.data(), static_cast<size_t>(got), out_path));
     total += static_cast<uint64_t>(got);
+    if (on_bytes) on_bytes(static_cast<uint64_t>(got));
   }
   return total;
 }
@@ -198,14 +199,13 @@ void ArtifactFiles::Discard(const StagedArtifact& staged) const {
   if (!staged.staged_path.empty()) unlink(staged.staged_path.c_str());
 }
 
-Result<Digests> ArtifactFiles::Rehash(std::string_view sha256) const {
+Result<Digests> ArtifactFiles::Rehash(std::string_view sha256, const std::function<void(uint64_t)>& on_bytes) const {
   std::filesystem::path path = PathFor(sha256);
   if (path.empty()) return Status::InvalidArgument("not a SHA-256: " + std::string(sha256));
   INTERDICT_ASSIGN_OR_RETURN(int fd, OpenRegularReadOnly(path));
   FdCloser in(fd);
   MultiHasher hasher;
-  INTERDICT_ASSIGN_OR_RETURN(uint64_t size, HashStream(fd, -1, hasher, path, {}));
-  (void)size;
+  INTERDICT_RETURN_IF_ERROR(HashStream(fd, -1, hasher, path, {}, on_bytes).status());
   return hasher.Finish();
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -47,8 +48,9 @@ class ArtifactFiles {
   Status Place(const StagedArtifact& staged) const;
   // Removes a staged file that is not needed (already stored, or the transaction failed).
   void Discard(const StagedArtifact& staged) const;
-  // Re-reads a stored artifact and returns its digests (kNotFound if the file is missing).
-  Result<Digests> Rehash(std::string_view sha256) const;
+  // Re-reads a stored artifact and returns its digests (kNotFound if the file is missing). on_bytes, when
+  // set, is called after each block with the number of bytes just read.
+  Result<Digests> Rehash(std::string_view sha256, const std::function<void(uint64_t)>& on_bytes = {}) const;
 
  private:
   Result<std::filesystem::path> NewStagingFile(int* fd) const;

@@ -8,6 +8,7 @@
 
 #include "case/case_store.h"
 #include "case/lab_key.h"
+#include "core/progress.h"
 
 namespace interdict {
 namespace {
@@ -163,7 +164,15 @@ int RunVerify(const CaseCommandOptions& options, CliContext& context) {
     if (!key.ok()) return context.Fail("case verify", key.status());
     verify.trusted_public_key = *key;
   }
+  ProgressReporter progress("verify", 0, context.quiet);
+  uint64_t rehashed = 0;
+  verify.on_progress = [&](uint64_t done, uint64_t total) {
+    if (rehashed == 0) progress.SetTotal(total);
+    rehashed = done;
+    progress.Update(done);
+  };
   auto report = (*store)->Verify(verify);
+  progress.Finish(rehashed, "re-hashed");
   if (!report.ok()) return context.Fail("case verify", report.status());
   if (context.json) {
     nlohmann::json problems = nlohmann::json::array();

@@ -473,8 +473,15 @@ class SqliteCaseStore final : public CaseStore {
       INTERDICT_RETURN_IF_ERROR(snapshot);
     }
     if (options.rehash_artifacts) {
+      uint64_t total = 0;
+      uint64_t done = 0;
+      for (const ArtifactRecord& artifact : artifacts) total += artifact.size;
+      auto on_bytes = [&](uint64_t bytes) {
+        done += bytes;
+        if (options.on_progress) options.on_progress(done, total);
+      };
       for (const ArtifactRecord& artifact : artifacts) {
-        CheckArtifact(artifact, report);
+        CheckArtifact(artifact, on_bytes, report);
         ++report.artifacts_checked;
       }
     }
@@ -482,9 +489,10 @@ class SqliteCaseStore final : public CaseStore {
   }
 
  private:
-  void CheckArtifact(const ArtifactRecord& artifact, VerificationReport& report) const {
+  void CheckArtifact(const ArtifactRecord& artifact, const std::function<void(uint64_t)>& on_bytes,
+                     VerificationReport& report) const {
     std::string where = "artifact " + artifact.sha256;
-    auto digests = files_.Rehash(artifact.sha256);
+    auto digests = files_.Rehash(artifact.sha256, on_bytes);
     if (!digests.ok()) {
       report.problems.push_back({where, digests.status().code() == StatusCode::kNotFound
                                             ? "file is missing from the artifact store"

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -132,6 +133,8 @@ struct VerifyOptions {
   // `interdict keys show`; otherwise each seal is checked against the public key it carries.
   std::optional<std::string> trusted_public_key;
   bool rehash_artifacts = true;  // re-read and re-hash every artifact file (slow for large images)
+  // Called while re-hashing with the bytes re-read so far and the total size of all artifacts.
+  std::function<void(uint64_t bytes_done, uint64_t bytes_total)> on_progress;
 };
 
 struct VerificationReport {
