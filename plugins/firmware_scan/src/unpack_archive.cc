@@ -14,7 +14,8 @@
 namespace interdict::fwscan {
 namespace {
 
-constexpr size_t kArchiveReadBlockBytes = 64 * 1024;
+// Small reads keep the bytes-pulled-per-member estimate (the ratio limit's denominator) close.
+constexpr size_t kArchiveReadBlockBytes = 16 * 1024;
 constexpr size_t kMemberReadChunkBytes = 1 << 20;
 
 bool HasPrefix(std::span<const uint8_t> head, std::initializer_list<uint8_t> magic, size_t at = 0) {
