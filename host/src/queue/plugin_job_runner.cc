@@ -140,6 +140,37 @@ JobHandlerResult PluginJobRunner::Run(const LeasedJob& job, const std::atomic<bo
           {}};
 }
 
+void PluginJobRunner::RecordQuarantine(const LeasedJob& job, const std::string& error) {
+  const JobRequest& request = job.request;
+  if (IsBuiltinPlugin(request.plugin_id) || request.case_ref.empty()) return;
+  auto store = OpenCase(request.case_ref);
+  if (!store.ok()) {
+    LogWarning("queue", "cannot note quarantine of job " + std::to_string(job.job_id) + ": " + store.status().ToString());
+    return;
+  }
+  JobRecord record;
+  record.plugin_id = request.plugin_id;
+  record.plugin_version = request.plugin_version;
+  record.input_sha256 = request.input_sha256;
+  record.params = request.params.is_object() ? request.params : nlohmann::json::object();
+  record.attempts = job.attempts;
+  auto names = (*store)->ArtifactNames(request.input_sha256);
+  if (names.ok()) {
+    for (const ArtifactName& name : *names) {
+      if (name.evidence_id) {
+        record.evidence_id = name.evidence_id;
+        break;
+      }
+    }
+  }
+  std::string message = "quarantined after " + std::to_string(job.attempts) + " attempt(s) (queue job " +
+                        std::to_string(job.job_id) + "): " + error;
+  auto case_job = (*store)->BeginJob(record, options_.actor);
+  Status status = case_job.ok() ? (*store)->FinishJob(*case_job, "quarantined", message, 0, options_.actor)
+                                : case_job.status();
+  if (!status.ok()) LogWarning("queue", "cannot note quarantine of job " + std::to_string(job.job_id) + ": " + status.ToString());
+}
+
 Result<int> PluginJobRunner::EnqueueArtifact(const std::filesystem::path& case_dir, const std::string& sha256,
                                              const std::string& media_type, const std::string& location,
                                              std::optional<int64_t> parent_job_id, int depth) {

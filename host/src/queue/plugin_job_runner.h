@@ -49,6 +49,10 @@ class PluginJobRunner {
   // The JobHandler for the Worker: built-in handlers and plugin jobs.
   JobHandlerResult Run(const LeasedJob& job, const std::atomic<bool>& lease_lost);
 
+  // Records in the job's case that the queue gave up on it: a job record with outcome "quarantined" (the
+  // report lists it) and an audit entry. Logged, not returned, when the case cannot be written.
+  void RecordQuarantine(const LeasedJob& job, const std::string& error);
+
   // Queues one job per applicable plugin for an artifact of the case. Returns how many jobs were new.
   Result<int> EnqueueArtifact(const std::filesystem::path& case_dir, const std::string& sha256,
                               const std::string& media_type, const std::string& location,

@@ -1,5 +1,6 @@
 #include "queue/worker.h"
 
+#include <exception>
 #include <thread>
 #include <vector>
 
@@ -122,7 +123,13 @@ void Worker::RunOne(const LeasedJob& job) {
     in_flight_[job.job_id] = in_flight;
   }
   LogDebug("queue", "running " + JobLabel(job));
-  JobHandlerResult outcome = handler_(job, in_flight->lost);
+  JobHandlerResult outcome;
+  try {
+    outcome = handler_(job, in_flight->lost);
+  } catch (const std::exception& e) {
+    // Handlers must not throw; if one does (std::bad_alloc, a library bug), the attempt fails, the worker lives.
+    outcome = {JobDisposition::kRetry, {}, std::string("handler threw: ") + e.what()};
+  }
 
   for (int attempt = 0; attempt < kFinishAttempts; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(kFinishRetryPause * (1 << (attempt - 1)));
@@ -151,6 +158,7 @@ void Worker::RunOne(const LeasedJob& job) {
         } else if (**failed == JobState::kDead) {
           ++dead_;
           LogWarning("queue", JobLabel(job) + " quarantined (dead): " + outcome.error);
+          if (options_.on_dead) options_.on_dead(job, outcome.error);
         } else {
           ++retried_;
           LogInfo("queue", JobLabel(job) + " failed, will retry: " + outcome.error);

@@ -58,6 +58,8 @@ struct WorkerOptions {
   std::chrono::milliseconds reap_interval{0};       // 0: lease / 2
   // Stop once the queue holds no queued, leased or failed (waiting for retry) job: `interdict analyze`.
   bool exit_when_idle = false;
+  // Called after a job became dead (quarantined), e.g. to note it in the case. Must not throw.
+  std::function<void(const LeasedJob& job, const std::string& error)> on_dead;
 };
 
 // Counters since the worker started, for the metrics endpoint and the end-of-run summary.

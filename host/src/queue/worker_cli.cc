@@ -58,6 +58,7 @@ struct WorkerCommandOptions {
   int lease_ms = 0;  // tests: a short lease so that killed workers' jobs come back quickly
   std::vector<std::string> plugins;
   int max_attempts = kDefaultMaxAttempts;
+  bool until_idle = false;
   std::filesystem::path case_dir;  // analyze
 };
 
@@ -178,6 +179,7 @@ int RunWorkerCommand(const WorkerCommandOptions& options, CliContext& context) {
   run.worker.owner = WorkerOwner();
   run.worker.concurrency = options.concurrency;
   run.worker.lease = LeaseOf(options);
+  run.worker.exit_when_idle = options.until_idle;
   run.metrics_port = options.metrics_port;
 #ifdef INTERDICT_QUEUE_HAVE_PLUGIN_JOBS
   PluginJobRunnerOptions runner_options;
@@ -190,6 +192,7 @@ int RunWorkerCommand(const WorkerCommandOptions& options, CliContext& context) {
   Status loaded = runner.ReloadPlugins();
   if (!loaded.ok()) LogWarning("queue", "no plugins: " + loaded.ToString() + " (built-in jobs still run)");
   run.handler = [&runner](const LeasedJob& job, const std::atomic<bool>& lost) { return runner.Run(job, lost); };
+  run.worker.on_dead = [&runner](const LeasedJob& job, const std::string& error) { runner.RecordQuarantine(job, error); };
   run.on_reload = [&runner] {
     LogInfo("queue", "SIGHUP: reloading plugins and their rule/template packs");
     Status reloaded = runner.ReloadPlugins();
@@ -249,6 +252,7 @@ int RunAnalyzeCommand(const WorkerCommandOptions& options, CliContext& context) 
   run.worker.concurrency = options.concurrency;
   run.worker.lease = LeaseOf(options);
   run.worker.exit_when_idle = true;
+  run.worker.on_dead = [&runner](const LeasedJob& job, const std::string& error) { runner.RecordQuarantine(job, error); };
   auto metrics = RunWorker(run);
   if (!metrics.ok()) return context.Fail("analyze", metrics.status());
   auto counts = (*queue)->Counts();
@@ -294,6 +298,7 @@ void RegisterWorkerCommands(CLI::App& app, CliContext& context) {
   worker->add_option("--metrics-port", options->metrics_port, "Health and Prometheus metrics on 127.0.0.1:PORT (0: any free port)");
   worker->add_option("--lease-seconds", options->lease_seconds, "Lease length; heartbeats renew it every third")->capture_default_str();
   worker->add_option("--lease-ms", options->lease_ms, "Lease length in milliseconds (tests)")->group("");
+  worker->add_flag("--until-idle", options->until_idle, "Exit once nothing is queued, running or waiting to retry");
   worker->add_option("--plugins", options->plugins, "Only queue follow-up jobs for these plugin ids")->delimiter(',');
   worker->add_option("--max-attempts", options->max_attempts, "Attempts for follow-up jobs before quarantine")->capture_default_str();
   worker->callback([options, &context] { RunWorkerCommand(*options, context); });
