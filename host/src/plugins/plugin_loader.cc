@@ -4,9 +4,11 @@
 #include <link.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "core/hash.h"
@@ -15,7 +17,7 @@ namespace interdict {
 namespace {
 
 constexpr size_t kHashBlockBytes = 1 << 20;
-// See DlopenName: how many aliases of /proc/self/fd/N to try.
+// See DlopenDescriptor: how many aliases of /proc/self/fd/N to try.
 constexpr int kMaxDlopenAliases = 32;
 
 // Owns a file descriptor for the length of one load.
@@ -102,24 +104,53 @@ Status CheckDescriptor(const PluginManifest& manifest, const interdict_plugin* d
   return Status::Ok();
 }
 
-// glibc finds an already loaded object by name before it compares files, and a plugin with
-// STB_GNU_UNIQUE symbols (any C++ inline static) is never unloaded. A later plugin whose descriptor got the
-// same number would then silently resolve to the old library. So pick a spelling of the descriptor's path
-// that no loaded object carries as its name: /proc/self/fd/N, /proc/self/fd/../fd/N, ...
-// An object found under another name is the same file (glibc matched it by device and inode): fine.
-Result<std::string> DlopenName(int fd) {
+// True if the object behind `handle` was mapped from the same file as `fd` (device and inode, read from
+// /proc/self/maps at the object's dynamic section).
+bool IsLoadedFrom(void* handle, int fd) {
+  struct stat st {};
+  link_map* map = nullptr;
+  if (::fstat(fd, &st) != 0 || ::dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || map == nullptr) return false;
+  auto address = reinterpret_cast<uintptr_t>(map->l_ld);
+  FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (maps == nullptr) return false;
+  bool same = false;
+  char line[4096];
+  while (std::fgets(line, sizeof(line), maps) != nullptr) {
+    unsigned long long start = 0, end = 0, offset = 0, inode = 0;
+    unsigned int major_number = 0, minor_number = 0;
+    char perms[8];
+    if (std::sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &offset, &major_number,
+                    &minor_number, &inode) != 7) {
+      continue;
+    }
+    if (address >= start && address < end) {
+      same = inode == st.st_ino && major_number == major(st.st_dev) && minor_number == minor(st.st_dev);
+      break;
+    }
+  }
+  std::fclose(maps);
+  return same;
+}
+
+// dlopens the descriptor that was hashed. glibc finds an already loaded object by any name it was opened
+// under before it compares files, and never unloads a C++ plugin with STB_GNU_UNIQUE symbols, so
+// /proc/self/fd/N may still name an older plugin that had the same descriptor number. The loaded object is
+// therefore checked against the descriptor, and other spellings of the path are tried on a mismatch:
+// /proc/self/fd/N, /proc/self/fd/../fd/N, ...
+Result<void*> DlopenDescriptor(int fd, const PluginManifest& manifest) {
   std::string prefix = "/proc/self/fd/";
   for (int alias = 0; alias < kMaxDlopenAliases; ++alias, prefix += "../fd/") {
     std::string name = prefix + std::to_string(fd);
-    void* loaded = ::dlopen(name.c_str(), RTLD_LAZY | RTLD_NOLOAD);
-    if (loaded == nullptr) return name;
-    link_map* map = nullptr;
-    bool same_name = ::dlinfo(loaded, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr && map->l_name != nullptr &&
-                     name == map->l_name;
-    ::dlclose(loaded);
-    if (!same_name) return name;
+    void* handle = ::dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* error = ::dlerror();
+      return Status::Corrupt("plugin " + manifest.id + ": dlopen of " + manifest.LibraryPath().string() +
+                             " failed: " + (error ? error : "unknown error"));
+    }
+    if (IsLoadedFrom(handle, fd)) return handle;
+    ::dlclose(handle);
   }
-  return Status::Internal("no unused name to load a plugin library under");
+  return Status::Internal("plugin " + manifest.id + ": every name for its library is taken by another plugin");
 }
 
 }  // namespace
@@ -146,13 +177,7 @@ Result<std::unique_ptr<LoadedPlugin>> LoadPlugin(const std::filesystem::path& ma
   ScopedFd fd(raw_fd);
 
   // dlopen the descriptor that was hashed, not the path, so the file cannot be swapped in between.
-  INTERDICT_ASSIGN_OR_RETURN(std::string fd_path, DlopenName(fd.get()));
-  void* handle = ::dlopen(fd_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* error = ::dlerror();
-    return Status::Corrupt("plugin " + manifest.id + ": dlopen of " + manifest.LibraryPath().string() +
-                           " failed: " + (error ? error : "unknown error"));
-  }
+  INTERDICT_ASSIGN_OR_RETURN(void* handle, DlopenDescriptor(fd.get(), manifest));
   auto entry = reinterpret_cast<interdict_plugin_entry_fn>(::dlsym(handle, INTERDICT_ENTRY_SYMBOL));
   if (entry == nullptr) {
     ::dlclose(handle);

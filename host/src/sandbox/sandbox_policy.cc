@@ -40,9 +40,11 @@ constexpr const char* kUsbDeviceSyscalls[] = {
 constexpr int kUsbSocketFamilies[] = {AF_UNIX, AF_NETLINK};
 
 #ifdef INTERDICT_SANITIZER_BUILD
-// The ASan/UBSan runtime reads /proc/self/maps, readlinks /proc/self/exe and may yield or prctl while it
-// reports; without these a plugin's memory error would be reported as a seccomp violation.
-constexpr const char* kSanitizerSyscalls[] = {"open", "openat", "readlink", "readlinkat", "prctl", "pipe2"};
+// The ASan/UBSan runtime reads /proc/self/maps, readlinks /proc/self/exe and prctls while it reports, and
+// probes whether memory is readable by writing it into a pipe of its own (pipe2 + write); without these a
+// plugin's memory error, or an ordinary stack unwind, would be reported as a seccomp violation.
+constexpr const char* kSanitizerSyscalls[] = {"open", "openat", "readlink", "readlinkat", "prctl", "pipe2",
+                                              "write", "writev"};
 #endif
 
 class SeccompFilter {
@@ -81,6 +83,16 @@ class SeccompFilter {
   scmp_filter_ctx ctx_;
   Status status_;
 };
+
+// True if the sanitizer exception list already allows `name` unconditionally (never in release builds).
+bool AllowedForSanitizer([[maybe_unused]] const char* name) {
+#ifdef INTERDICT_SANITIZER_BUILD
+  for (const char* allowed : kSanitizerSyscalls) {
+    if (std::strcmp(allowed, name) == 0) return true;
+  }
+#endif
+  return false;
+}
 
 #ifdef INTERDICT_SANITIZER_BUILD
 // The sanitizer runtime has reserved terabytes of shadow memory already; the job's limit counts from there.
@@ -146,32 +158,25 @@ Status ApplySyscallFilter(SyscallProfile profile, int result_fd) {
   filter.Allow("prlimit64", {SCMP_A2(SCMP_CMP_EQ, 0)});
 #ifdef INTERDICT_SANITIZER_BUILD
   for (const char* name : kSanitizerSyscalls) filter.Allow(name);
-  const bool sanitizer_opens = true;
-#else
-  const bool sanitizer_opens = false;
 #endif
 
   if (profile == SyscallProfile::kUsbDevice) {
     for (const char* name : kUsbDeviceSyscalls) {
-      if (sanitizer_opens && (std::strcmp(name, "open") == 0 || std::strcmp(name, "openat") == 0 ||
-                              std::strcmp(name, "readlink") == 0 || std::strcmp(name, "readlinkat") == 0 ||
-                              std::strcmp(name, "pipe2") == 0)) {
-        continue;
-      }
-      filter.Allow(name);
+      if (!AllowedForSanitizer(name)) filter.Allow(name);
     }
     for (int family : kUsbSocketFamilies) {
       filter.Allow("socket", {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family))});
       filter.Allow("socketpair", {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family))});
     }
   } else {
-    for (int fd : {STDOUT_FILENO, STDERR_FILENO, result_fd}) {
-      filter.Allow("write", {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(fd))});
-      filter.Allow("writev", {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(fd))});
+    for (const char* name : {"write", "writev"}) {
+      if (AllowedForSanitizer(name)) continue;
+      for (int fd : {STDOUT_FILENO, STDERR_FILENO, result_fd}) {
+        filter.Allow(name, {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(fd))});
+      }
     }
-    if (!sanitizer_opens) {
-      filter.Add(SCMP_ACT_ERRNO(EACCES), "open");
-      filter.Add(SCMP_ACT_ERRNO(EACCES), "openat");
+    for (const char* name : {"open", "openat"}) {
+      if (!AllowedForSanitizer(name)) filter.Add(SCMP_ACT_ERRNO(EACCES), name);
     }
     filter.Add(SCMP_ACT_ERRNO(ENOTTY), "ioctl");
   }

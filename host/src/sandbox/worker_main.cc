@@ -156,7 +156,7 @@ int Run(int argc, char** argv) {
 // The worker's sanitizer settings (see sandbox_policy.h): fatal signals reach the host as they are (the
 // sanitizer's own handler would try to symbolize by starting a process, which seccomp forbids), failed
 // allocations return null/throw, and leak checking (which needs ptrace) is off.
-extern "C" const char* __asan_default_options() {
+extern "C" __attribute__((visibility("default"))) const char* __asan_default_options() {
   return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:"
          "allocator_may_return_null=1:detect_leaks=0:symbolize=0";
 }
