@@ -177,6 +177,7 @@ Result<AcquireOutcome> Acquire(const AcquireRequest& request) {
   options.chunk_bytes = request.chunk_bytes;
   options.hash_window_bytes = request.hash_window_bytes;
   options.retries = request.retries;
+  options.max_bad_sectors = request.max_bad_sectors;
   options.hashes = request.hashes;
   options.map_path = map_path;
   options.map_header = {"Command line: " + request.command_line, "Source: " + identity.uri};

@@ -38,6 +38,7 @@ struct AcquireRequest {
   uint64_t chunk_bytes = kDefaultChunkBytes;
   uint64_t hash_window_bytes = kDefaultHashWindowBytes;
   uint32_t retries = kDefaultRetries;
+  uint64_t max_bad_sectors = UINT64_MAX;  // stop (exit 5) beyond this many
   std::chrono::milliseconds disconnect_wait = kDefaultDisconnectWait;
   bool quiet = false;
   std::string command_line;

@@ -1,5 +1,6 @@
 #include "usb_imager_cli.h"
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -39,15 +40,20 @@ std::string Capability(const usb::EnumeratedDevice& device, std::string* mode) {
   return "none";
 }
 
+// "4096", "64K", "1M", "2G" (binary units). A bad size is a usage error, reported by CLI11.
 uint64_t ParseSize(const std::string& text) {
-  size_t pos = 0;
-  uint64_t value = std::stoull(text, &pos);
-  std::string unit = text.substr(pos);
-  if (unit == "K" || unit == "KiB") return value << 10;
-  if (unit == "M" || unit == "MiB") return value << 20;
-  if (unit == "G" || unit == "GiB") return value << 30;
-  if (!unit.empty()) throw CLI::ValidationError("size", "unknown unit in '" + text + "' (use K, M, G)");
-  return value;
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const std::string unit(end, text.data() + text.size());
+  int shift = 0;
+  if (unit == "K" || unit == "KiB") shift = 10;
+  else if (unit == "M" || unit == "MiB") shift = 20;
+  else if (unit == "G" || unit == "GiB") shift = 30;
+  else if (!unit.empty()) ec = std::errc::invalid_argument;
+  if (ec != std::errc() || end == text.data() || (value << shift >> shift) != value) {
+    throw CLI::ValidationError("size", "'" + text + "' is not a size (use e.g. 4096, 64K, 1M, 2G)");
+  }
+  return value << shift;
 }
 
 void RegisterDevices(CLI::App& app, CliContext& context) {
@@ -113,6 +119,7 @@ void RegisterAcquire(CLI::App& app, CliContext& context) {
   cmd->add_option("--chunk", *chunk, "Read size, e.g. 1M")->capture_default_str();
   cmd->add_option("--hash-window", *window, "Per-window SHA-256 size, e.g. 1M; 0 = none")->capture_default_str();
   cmd->add_option("--retries", request->retries, "Extra attempts per bad sector")->capture_default_str();
+  cmd->add_option("--max-bad-sectors", request->max_bad_sectors, "Stop once more sectors than this are unreadable");
   cmd->add_option("--disconnect-wait", *wait_s, "Seconds to wait for a disconnected device")->capture_default_str();
 
   cmd->callback([&context, request, format, hashes, compression, split, chunk, window, wait_s, &app] {
