@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -134,31 +136,98 @@ Status ValidateRequest(const JobRequest& request, const std::string& params_text
   return Status::Ok();
 }
 
+// Connections for one queue object. SQLite uses exactly one (its writers serialise on the file lock anyway);
+// PostgreSQL opens up to kMaxPgConnectionsPerQueue on demand, so the slots of one worker talk to the server
+// in parallel instead of queueing behind one connection.
+class ConnectionPool {
+ public:
+  using Connector = std::function<Result<std::unique_ptr<SqlConnection>>()>;
+  ConnectionPool(std::unique_ptr<SqlConnection> first, Connector connect, size_t max_connections)
+      : connect_(std::move(connect)), max_connections_(max_connections), opened_(1) {
+    idle_.push_back(std::move(first));
+  }
+
+  // A connection borrowed from the pool; returned when this goes out of scope.
+  class Borrowed {
+   public:
+    Borrowed(ConnectionPool* pool, std::unique_ptr<SqlConnection> connection)
+        : pool_(pool), connection_(std::move(connection)) {}
+    Borrowed(Borrowed&& other) noexcept = default;
+    Borrowed& operator=(Borrowed&&) = delete;
+    ~Borrowed() {
+      if (connection_) pool_->Return(std::move(connection_));
+    }
+    SqlConnection* operator->() { return connection_.get(); }
+    SqlConnection& operator*() { return *connection_; }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<SqlConnection> connection_;
+  };
+
+  Result<Borrowed> Acquire() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    available_.wait(lock, [this] { return !idle_.empty() || opened_ < max_connections_; });
+    if (!idle_.empty()) {
+      std::unique_ptr<SqlConnection> connection = std::move(idle_.back());
+      idle_.pop_back();
+      return Borrowed(this, std::move(connection));
+    }
+    ++opened_;
+    lock.unlock();
+    auto connection = connect_();
+    if (!connection.ok()) {
+      lock.lock();
+      --opened_;
+      available_.notify_one();
+      return connection.status();
+    }
+    return Borrowed(this, std::move(connection).value());
+  }
+
+ private:
+  void Return(std::unique_ptr<SqlConnection> connection) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    idle_.push_back(std::move(connection));
+    available_.notify_one();
+  }
+
+  Connector connect_;
+  size_t max_connections_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<SqlConnection>> idle_;
+  size_t opened_;
+};
+
 class SqlJobQueue final : public JobQueue {
  public:
-  SqlJobQueue(std::unique_ptr<SqlConnection> connection, std::unique_ptr<PgConnection> listener,
-              QueueOptions options)
-      : connection_(std::move(connection)), listener_(std::move(listener)), options_(std::move(options)) {
+  SqlJobQueue(std::unique_ptr<SqlConnection> connection, ConnectionPool::Connector connect, size_t max_connections,
+              std::unique_ptr<PgConnection> listener, QueueOptions options)
+      : dialect_(connection->dialect()),
+        pool_(std::move(connection), std::move(connect), max_connections),
+        listener_(std::move(listener)),
+        options_(std::move(options)) {
     if (!options_.now) options_.now = SystemNowMs;
   }
 
   std::string_view backend() const override {
-    return connection_->dialect() == SqlDialect::kPostgres ? "postgresql" : "sqlite";
+    return IsPostgres() ? "postgresql" : "sqlite";
   }
 
   Status CreateSchema() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    SqlTransaction transaction(*connection_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
+    SqlTransaction transaction(*connection);
     INTERDICT_RETURN_IF_ERROR(transaction.Begin());
     if (IsPostgres()) {
       // CREATE TABLE IF NOT EXISTS is not safe against a concurrent CREATE in PostgreSQL.
-      INTERDICT_RETURN_IF_ERROR(connection_->Execute("SELECT pg_advisory_xact_lock(7007001)"));
+      INTERDICT_RETURN_IF_ERROR(connection->Execute("SELECT pg_advisory_xact_lock(7007001)"));
     }
-    INTERDICT_RETURN_IF_ERROR(connection_->Execute(QueueSchemaSql(connection_->dialect())));
-    INTERDICT_ASSIGN_OR_RETURN(auto rows, connection_->Query("SELECT value FROM queue_meta WHERE key = 'schema_version'", {}));
+    INTERDICT_RETURN_IF_ERROR(connection->Execute(QueueSchemaSql(dialect_)));
+    INTERDICT_ASSIGN_OR_RETURN(auto rows, connection->Query("SELECT value FROM queue_meta WHERE key = 'schema_version'", {}));
     if (rows.empty()) {
       INTERDICT_RETURN_IF_ERROR(
-          connection_
+          connection
               ->Query("INSERT INTO queue_meta (key, value) VALUES ('schema_version', $1)",
                       {std::to_string(kQueueSchemaVersion)})
               .status());
@@ -175,10 +244,10 @@ class SqlJobQueue final : public JobQueue {
     INTERDICT_RETURN_IF_ERROR(ValidateRequest(request, params_text));
     std::string key = IdempotencyKey(request);
     int64_t now = options_.now();
-    std::lock_guard<std::mutex> lock(mutex_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
     INTERDICT_ASSIGN_OR_RETURN(
         auto inserted,
-        connection_->Query(
+        connection->Query(
             "INSERT INTO queue_jobs (idem_key, case_ref, plugin_id, plugin_version, input_sha256, input_ref, "
             "params_json, pack_digest, parent_job_id, priority, max_attempts, not_before_ms, created_ms, updated_ms) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12) "
@@ -188,11 +257,11 @@ class SqlJobQueue final : public JobQueue {
              request.parent_job_id ? SqlValue(*request.parent_job_id) : SqlValue(nullptr),
              int64_t{request.priority}, int64_t{request.max_attempts}, now}));
     if (!inserted.empty()) {
-      NotifyLocked();
+      Notify(*connection);
       return SubmitResult{inserted[0].Int(0), true, JobState::kQueued};
     }
     INTERDICT_ASSIGN_OR_RETURN(auto existing,
-                               connection_->Query("SELECT id, state FROM queue_jobs WHERE idem_key = $1", {key}));
+                               connection->Query("SELECT id, state FROM queue_jobs WHERE idem_key = $1", {key}));
     if (existing.empty()) return Status::Internal("job vanished after an idempotency conflict");
     INTERDICT_ASSIGN_OR_RETURN(JobState state, ParseJobState(existing[0].Text(1)));
     return SubmitResult{existing[0].Int(0), false, state};
@@ -208,8 +277,8 @@ class SqlJobQueue final : public JobQueue {
                                   "WHERE id = (SELECT id FROM queue_jobs WHERE state IN ('queued', 'failed') "
                                   "AND not_before_ms <= $4 ORDER BY priority DESC, id LIMIT 1") +
                       (IsPostgres() ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING " + kJobColumns;
-    std::lock_guard<std::mutex> lock(mutex_);
-    INTERDICT_ASSIGN_OR_RETURN(auto rows, connection_->Query(sql, {owner, token, now + lease.count(), now}));
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
+    INTERDICT_ASSIGN_OR_RETURN(auto rows, connection->Query(sql, {owner, token, now + lease.count(), now}));
     if (rows.empty()) return std::optional<LeasedJob>();
     LeasedJob job;
     job.job_id = rows[0].Int(kColId);
@@ -225,9 +294,9 @@ class SqlJobQueue final : public JobQueue {
 
   Result<bool> Heartbeat(const LeasedJob& job, std::chrono::milliseconds lease) override {
     int64_t now = options_.now();
-    std::lock_guard<std::mutex> lock(mutex_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
     INTERDICT_ASSIGN_OR_RETURN(
-        auto rows, connection_->Query("UPDATE queue_jobs SET lease_expires_ms = $1, updated_ms = $2 "
+        auto rows, connection->Query("UPDATE queue_jobs SET lease_expires_ms = $1, updated_ms = $2 "
                                       "WHERE id = $3 AND state = 'leased' AND lease_owner = $4 AND lease_token = $5 "
                                       "RETURNING id",
                                       {now + lease.count(), now, job.job_id, job.owner, job.lease_token}));
@@ -238,17 +307,17 @@ class SqlJobQueue final : public JobQueue {
     std::string result_text = result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (result_text.size() > kMaxJobResultBytes) return Status::LimitExceeded("job result is too large");
     int64_t now = options_.now();
-    std::lock_guard<std::mutex> lock(mutex_);
-    SqlTransaction transaction(*connection_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
+    SqlTransaction transaction(*connection);
     INTERDICT_RETURN_IF_ERROR(transaction.Begin());
     INTERDICT_ASSIGN_OR_RETURN(
-        auto rows, connection_->Query("UPDATE queue_jobs SET state = 'done', lease_token = NULL, "
+        auto rows, connection->Query("UPDATE queue_jobs SET state = 'done', lease_token = NULL, "
                                       "lease_expires_ms = NULL, last_error = '', updated_ms = $1 "
                                       "WHERE id = $2 AND state = 'leased' AND lease_owner = $3 AND lease_token = $4 "
                                       "RETURNING attempts",
                                       {now, job.job_id, job.owner, job.lease_token}));
     if (rows.empty()) return false;  // fenced out: the transaction rolls back, nothing recorded
-    INTERDICT_RETURN_IF_ERROR(connection_
+    INTERDICT_RETURN_IF_ERROR(connection
                                   ->Query("INSERT INTO queue_results (job_id, attempt, lease_owner, result_json, "
                                           "completed_ms) VALUES ($1, $2, $3, $4, $5)",
                                           {job.job_id, rows[0].Int(0), job.owner, result_text, now})
@@ -260,11 +329,11 @@ class SqlJobQueue final : public JobQueue {
   Result<std::optional<JobState>> Fail(const LeasedJob& job, FailureKind kind, std::string_view error) override {
     int64_t now = options_.now();
     bool exhausted = kind == FailureKind::kPermanent || job.attempts >= job.max_attempts;
-    std::lock_guard<std::mutex> lock(mutex_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
     // attempts and max_attempts are compared again in SQL: the row, not the caller's copy, is the truth.
     INTERDICT_ASSIGN_OR_RETURN(
         auto rows,
-        connection_->Query("UPDATE queue_jobs SET state = CASE WHEN $1 = 1 OR attempts >= max_attempts "
+        connection->Query("UPDATE queue_jobs SET state = CASE WHEN $1 = 1 OR attempts >= max_attempts "
                            "THEN 'dead' ELSE 'failed' END, not_before_ms = $2, lease_token = NULL, "
                            "lease_expires_ms = NULL, last_error = $3, updated_ms = $4 "
                            "WHERE id = $5 AND state = 'leased' AND lease_owner = $6 AND lease_token = $7 "
@@ -278,12 +347,12 @@ class SqlJobQueue final : public JobQueue {
 
   Result<int64_t> ReapExpiredLeases() override {
     int64_t now = options_.now();
-    std::lock_guard<std::mutex> lock(mutex_);
-    SqlTransaction transaction(*connection_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
+    SqlTransaction transaction(*connection);
     INTERDICT_RETURN_IF_ERROR(transaction.Begin());
     INTERDICT_ASSIGN_OR_RETURN(
         auto expired,
-        connection_->Query(std::string("SELECT id, attempts, lease_owner, lease_token FROM queue_jobs "
+        connection->Query(std::string("SELECT id, attempts, lease_owner, lease_token FROM queue_jobs "
                                        "WHERE state = 'leased' AND lease_expires_ms < $1") +
                                (IsPostgres() ? " FOR UPDATE SKIP LOCKED" : ""),
                            {now}));
@@ -292,7 +361,7 @@ class SqlJobQueue final : public JobQueue {
       std::string error = "lease of " + row.Text(2) + " expired (worker died or stalled)";
       INTERDICT_ASSIGN_OR_RETURN(
           auto updated,
-          connection_->Query("UPDATE queue_jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' "
+          connection->Query("UPDATE queue_jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' "
                              "ELSE 'failed' END, not_before_ms = $1, lease_token = NULL, lease_expires_ms = NULL, "
                              "last_error = $2, updated_ms = $3 WHERE id = $4 AND state = 'leased' "
                              "AND lease_token = $5 RETURNING id",
@@ -301,28 +370,28 @@ class SqlJobQueue final : public JobQueue {
       reaped += static_cast<int64_t>(updated.size());
     }
     INTERDICT_RETURN_IF_ERROR(transaction.Commit());
-    if (reaped > 0) NotifyLocked();
+    if (reaped > 0) Notify(*connection);
     return reaped;
   }
 
   Result<bool> Retry(int64_t job_id) override {
     int64_t now = options_.now();
-    std::lock_guard<std::mutex> lock(mutex_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
     INTERDICT_ASSIGN_OR_RETURN(
-        auto rows, connection_->Query("UPDATE queue_jobs SET state = 'queued', attempts = 0, not_before_ms = $1, "
+        auto rows, connection->Query("UPDATE queue_jobs SET state = 'queued', attempts = 0, not_before_ms = $1, "
                                       "lease_owner = NULL, lease_token = NULL, lease_expires_ms = NULL, "
                                       "updated_ms = $1 WHERE id = $2 AND state IN ('dead', 'failed', 'cancelled') "
                                       "RETURNING id",
                                       {now, job_id}));
-    if (!rows.empty()) NotifyLocked();
+    if (!rows.empty()) Notify(*connection);
     return !rows.empty();
   }
 
   Result<bool> Cancel(int64_t job_id) override {
     int64_t now = options_.now();
-    std::lock_guard<std::mutex> lock(mutex_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
     INTERDICT_ASSIGN_OR_RETURN(
-        auto rows, connection_->Query("UPDATE queue_jobs SET state = 'cancelled', lease_token = NULL, "
+        auto rows, connection->Query("UPDATE queue_jobs SET state = 'cancelled', lease_token = NULL, "
                                       "lease_expires_ms = NULL, last_error = 'cancelled', updated_ms = $1 "
                                       "WHERE id = $2 AND state IN ('queued', 'failed', 'leased') RETURNING id",
                                       {now, job_id}));
@@ -330,13 +399,13 @@ class SqlJobQueue final : public JobQueue {
   }
 
   Result<std::optional<JobInfo>> Get(int64_t job_id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
     INTERDICT_ASSIGN_OR_RETURN(
-        auto rows, connection_->Query(std::string("SELECT ") + kJobColumns + " FROM queue_jobs WHERE id = $1", {job_id}));
+        auto rows, connection->Query(std::string("SELECT ") + kJobColumns + " FROM queue_jobs WHERE id = $1", {job_id}));
     if (rows.empty()) return std::optional<JobInfo>();
     INTERDICT_ASSIGN_OR_RETURN(JobInfo info, InfoFromRow(rows[0]));
     INTERDICT_ASSIGN_OR_RETURN(
-        auto results, connection_->Query("SELECT result_json FROM queue_results WHERE job_id = $1 "
+        auto results, connection->Query("SELECT result_json FROM queue_results WHERE job_id = $1 "
                                          "ORDER BY attempt DESC LIMIT 1",
                                          {job_id}));
     if (!results.empty()) {
@@ -348,15 +417,15 @@ class SqlJobQueue final : public JobQueue {
 
   Result<std::vector<JobInfo>> List(const JobFilter& filter) override {
     int64_t limit = static_cast<int64_t>(std::min(filter.limit, kMaxListedJobs));
-    std::lock_guard<std::mutex> lock(mutex_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
     std::vector<SqlRow> rows;
     if (filter.state) {
-      INTERDICT_ASSIGN_OR_RETURN(rows, connection_->Query(std::string("SELECT ") + kJobColumns +
+      INTERDICT_ASSIGN_OR_RETURN(rows, connection->Query(std::string("SELECT ") + kJobColumns +
                                                               " FROM queue_jobs WHERE state = $1 ORDER BY id LIMIT $2",
                                                           {std::string(JobStateName(*filter.state)), limit}));
     } else {
       INTERDICT_ASSIGN_OR_RETURN(
-          rows, connection_->Query(std::string("SELECT ") + kJobColumns + " FROM queue_jobs ORDER BY id LIMIT $1",
+          rows, connection->Query(std::string("SELECT ") + kJobColumns + " FROM queue_jobs ORDER BY id LIMIT $1",
                                    {limit}));
     }
     std::vector<JobInfo> jobs;
@@ -369,9 +438,9 @@ class SqlJobQueue final : public JobQueue {
   }
 
   Result<QueueCounts> Counts() override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    INTERDICT_ASSIGN_OR_RETURN(auto connection, pool_.Acquire());
     INTERDICT_ASSIGN_OR_RETURN(auto rows,
-                               connection_->Query("SELECT state, COUNT(*) FROM queue_jobs GROUP BY state", {}));
+                               connection->Query("SELECT state, COUNT(*) FROM queue_jobs GROUP BY state", {}));
     QueueCounts counts;
     for (const SqlRow& row : rows) {
       INTERDICT_ASSIGN_OR_RETURN(JobState state, ParseJobState(row.Text(0)));
@@ -385,7 +454,7 @@ class SqlJobQueue final : public JobQueue {
         case JobState::kCancelled: counts.cancelled = n; break;
       }
     }
-    INTERDICT_ASSIGN_OR_RETURN(auto results, connection_->Query("SELECT COUNT(*) FROM queue_results", {}));
+    INTERDICT_ASSIGN_OR_RETURN(auto results, connection->Query("SELECT COUNT(*) FROM queue_results", {}));
     counts.results = results.empty() ? 0 : results[0].Int(0);
     return counts;
   }
@@ -400,15 +469,15 @@ class SqlJobQueue final : public JobQueue {
   }
 
  private:
-  bool IsPostgres() const { return connection_->dialect() == SqlDialect::kPostgres; }
+  bool IsPostgres() const { return dialect_ == SqlDialect::kPostgres; }
 
   // Best effort: a lost notification only delays an idle worker until its next poll.
-  void NotifyLocked() {
-    if (IsPostgres()) (void)connection_->Execute(std::string("NOTIFY ") + kQueueNotifyChannel);
+  void Notify(SqlConnection& connection) {
+    if (IsPostgres()) (void)connection.Execute(std::string("NOTIFY ") + kQueueNotifyChannel);
   }
 
-  std::mutex mutex_;  // guards connection_
-  std::unique_ptr<SqlConnection> connection_;
+  SqlDialect dialect_;
+  ConnectionPool pool_;
   std::mutex listen_mutex_;  // guards listener_
   std::unique_ptr<PgConnection> listener_;
   QueueOptions options_;
@@ -427,7 +496,8 @@ std::string QueueSchemaSql(SqlDialect dialect) {
 
 Result<std::unique_ptr<JobQueue>> OpenSqliteJobQueue(const std::string& path, QueueOptions options) {
   INTERDICT_ASSIGN_OR_RETURN(auto connection, OpenSqliteConnection(path));
-  auto queue = std::make_unique<SqlJobQueue>(std::move(connection), nullptr, std::move(options));
+  // One connection: SQLite writers serialise on the file lock, so more would only wait for each other.
+  auto queue = std::make_unique<SqlJobQueue>(std::move(connection), nullptr, 1, nullptr, std::move(options));
   INTERDICT_RETURN_IF_ERROR(queue->CreateSchema());
   return std::unique_ptr<JobQueue>(std::move(queue));
 }
@@ -441,7 +511,12 @@ Result<std::unique_ptr<JobQueue>> OpenPostgresJobQueue(const std::string& connin
   INTERDICT_ASSIGN_OR_RETURN(auto connection, PgConnection::Open(conninfo));
   // A second connection only listens, so a worker waiting for work never blocks the one that writes.
   INTERDICT_ASSIGN_OR_RETURN(auto listener, PgConnection::Open(conninfo));
-  auto queue = std::make_unique<SqlJobQueue>(std::move(connection), std::move(listener), std::move(options));
+  ConnectionPool::Connector connect = [conninfo]() -> Result<std::unique_ptr<SqlConnection>> {
+    INTERDICT_ASSIGN_OR_RETURN(auto more, PgConnection::Open(conninfo));
+    return std::unique_ptr<SqlConnection>(std::move(more));
+  };
+  auto queue = std::make_unique<SqlJobQueue>(std::move(connection), std::move(connect), kMaxPgConnectionsPerQueue,
+                                             std::move(listener), std::move(options));
   INTERDICT_RETURN_IF_ERROR(queue->CreateSchema());
   return std::unique_ptr<JobQueue>(std::move(queue));
 #endif

@@ -17,6 +17,8 @@ namespace interdict {
 inline constexpr int kQueueSchemaVersion = 1;
 // How often an idle SQLite worker looks for new work (it has no notifications).
 inline constexpr std::chrono::milliseconds kSqlitePollInterval{100};
+// A PostgreSQL queue object opens at most this many connections (plus one that only listens).
+inline constexpr size_t kMaxPgConnectionsPerQueue = 16;
 
 // The schema, with the one dialect difference (the id column) filled in.
 std::string QueueSchemaSql(SqlDialect dialect);
