@@ -53,17 +53,20 @@ TEST(ReportModel, InterpretFindingReadsYaraExcerptsAndMeshDistances) {
   record.json = {{"rule", "Dropper"},
                  {"namespace", "pack"},
                  {"strings", {{{"identifier", "$a"}, {"offset", 16}, {"data_hex", "4d 5a"}},
-                              {{"identifier", "$bad"}, {"offset", 1}, {"data_hex", "zz"}}}},
+                              {{"identifier", "$bad"}, {"offset", 1}, {"data_hex", "zz"}},
+                              {{"identifier", "$fw"}, {"offset", 32}, {"hex", "41"}, {"ascii", "A"}}}},
                  {"rms_mm", 0.25},
                  {"note_mm", "not a number"},
                  {"overlay_sha256", std::string(64, 'a')},
                  {"thumbnail_sha256", "../../etc/passwd"}};
   const ReportFinding f = InterpretFinding(record);
   EXPECT_EQ(f.rule, "pack:Dropper");
-  ASSERT_EQ(f.excerpts.size(), 1u);
+  ASSERT_EQ(f.excerpts.size(), 2u);
   EXPECT_EQ(f.excerpts[0].label, "$a");
   EXPECT_EQ(f.excerpts[0].offset, 16u);
   EXPECT_EQ(f.excerpts[0].bytes, "MZ");
+  EXPECT_EQ(f.excerpts[1].label, "$fw");
+  EXPECT_EQ(f.excerpts[1].bytes, "A");
   ASSERT_EQ(f.distances_mm.size(), 1u);
   EXPECT_EQ(f.distances_mm[0].name, "rms_mm");
   EXPECT_DOUBLE_EQ(f.distances_mm[0].value, 0.25);

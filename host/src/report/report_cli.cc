@@ -31,6 +31,7 @@ struct ValidateArgs {
   std::string out_dir;
   std::string answers;
   std::string work_dir;
+  std::string signatures_dir;
   bool print_answers = false;
 };
 
@@ -121,6 +122,8 @@ int RunValidate(const ValidateArgs& args, CliContext& context) {
   options.tools_dir = ExecutableDir();
   options.plugin_dir = context.plugin_dir;
   options.work_dir = args.work_dir;
+  options.signatures_dir =
+      args.signatures_dir.empty() ? DefaultSignatureDir() : std::filesystem::path(args.signatures_dir);
   std::string answers_path = args.answers;
   if (answers_path.empty()) {
     if (const char* env = std::getenv(kKnownAnswersEnv); env != nullptr && *env != '\0') answers_path = env;
@@ -186,6 +189,9 @@ void RegisterReportCommands(CLI::App& app, CliContext& context) {
   validate->add_option("--answers", validate_args->answers,
                        std::string("Expected-answers file (default: built in, or $") + kKnownAnswersEnv + ")");
   validate->add_option("--work-dir", validate_args->work_dir, "Scratch folder (default: a temporary folder)");
+  validate->add_option("--signatures", validate_args->signatures_dir,
+                       "Signature folder with rule packs and fixtures (default: $INTERDICT_SIGNATURE_DIR or the "
+                       "source tree's signatures/)");
   validate->add_flag("--print-answers", validate_args->print_answers, "Print the built-in expected answers and exit");
   validate->callback([validate_args, &context] { RunValidate(*validate_args, context); });
 }

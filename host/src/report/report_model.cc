@@ -182,6 +182,7 @@ ReportFinding InterpretFinding(FindingRecord record) {
       for (const json& s : *strings) {
         if (!s.is_object()) continue;
         auto data = s.find("data_hex");
+        if (data == s.end()) data = s.find("hex");  // the firmware scanner's name for it
         if (data == s.end()) continue;
         AddExcerpt(finding, StringField(s, "identifier"), *data, Field(s, "offset"));
       }

@@ -8,7 +8,7 @@
 //  - evidence.details: "device" {k: v}, "hashes" {md5|sha1|sha256: hex}, "verification" {"status" or
 //    "verified", "detail"}, "size_bytes", "bad_ranges" [{"offset","length"}] (or [offset, length] pairs),
 //    "bad_ranges_total";
-//  - finding JSON: "rule", "namespace", "template", "strings" [{"identifier","offset","data_hex"}] or
+//  - finding JSON: "rule", "namespace", "template", "strings" [{"identifier","offset","data_hex" or "hex"}] or
 //    "excerpt_hex" + "excerpt_offset" (YARA excerpts), any number whose key ends in "_mm" (mesh
 //    distances), "overlay_sha256" / "thumbnail_sha256" / "pictures" [sha256] (pictures to embed);
 //  - artifact names with role "overlay" or "thumbnail" produced by the finding's job for its input.

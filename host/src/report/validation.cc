@@ -4,14 +4,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <set>
 
 #include "case/case_store.h"
 #include "core/clock.h"
 #include "core/files.h"
 #include "core/hash.h"
 #include "core/signing.h"
+#include "report/process_runner.h"
 #include "report/text_encoding.h"
 
 namespace interdict {
@@ -33,7 +37,8 @@ struct KnownAnswerTest {
   const char* description;
   const char* default_answer;
   // Computes the observed answer; a non-OK status is recorded as a failure with its message.
-  std::function<Result<std::string>(const std::filesystem::path& scratch)> observe;
+  std::function<Result<std::string>(const ValidationOptions& options, const std::filesystem::path& scratch)>
+      observe;
 };
 
 std::string DigestOf(HashAlgorithm algorithm, std::string_view data) {
@@ -135,41 +140,180 @@ Result<std::string> CaseVerifyRewrittenAuditRecord(const std::filesystem::path& 
   return DescribeVerification(report);
 }
 
+
+// --- Known answers from the installed commands (skipped when a command is not installed) ---
+
+constexpr std::chrono::seconds kCommandTimeout{300};
+// The simulated handset: 4 MiB from xorshift64* seeded with "INTERDIC", little-endian words.
+constexpr uint64_t kSimulatedHandsetBytes = 4u << 20;
+constexpr uint64_t kSimulatedHandsetSeed = 0x494e544552444943ull;
+constexpr uint32_t kSectorBytes = 512;
+constexpr char kSimulatedUsbSource[] = "usb:3412:cdab";  // interdict-sim's mass-storage identity
+constexpr char kNotInstalledPrefix[] = "not installed: ";
+
+Status NotInstalled(const std::string& what) { return Status::Unsupported(kNotInstalledPrefix + what); }
+bool IsNotInstalled(const Status& status) {
+  return status.code() == StatusCode::kUnsupported && status.message().rfind(kNotInstalledPrefix, 0) == 0;
+}
+
+// Whether `interdict --help` lists the subcommand (`interdict X --help` falls back to the main help when X
+// was not built, so it cannot tell).
+bool HasSubcommand(const std::filesystem::path& interdict, const std::string& name) {
+  Result<ProcessResult> help = RunProcess({interdict.string(), "--help"}, ProcessOptions{});
+  return help.ok() && help->exit_code == 0 && help->output.find("\n  " + name + " ") != std::string::npos;
+}
+
+std::string SimulatedHandsetImage() {
+  std::string image(kSimulatedHandsetBytes, '\0');
+  uint64_t x = kSimulatedHandsetSeed;
+  for (size_t i = 0; i + 8 <= image.size(); i += 8) {
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    const uint64_t word = x * 0x2545F4914F6CDD1Dull;
+    for (int b = 0; b < 8; ++b) image[i + b] = static_cast<char>((word >> (8 * b)) & 0xFF);
+  }
+  return image;
+}
+
+// Acquires the simulated handset (with the given unreadable sectors) through interdict-sim and
+// `interdict acquire`; the answer names the exit code, the image's SHA-256 and the bad ranges logged.
+Result<std::string> AcquireSimulatedHandset(const ValidationOptions& options, const std::filesystem::path& scratch,
+                                            const std::vector<uint64_t>& bad_sectors) {
+  const std::filesystem::path sim = options.tools_dir / "interdict-sim";
+  const std::filesystem::path interdict = options.tools_dir / "interdict";
+  if (access(sim.c_str(), X_OK) != 0) return NotInstalled(sim.string());
+  if (!HasSubcommand(interdict, "acquire")) return NotInstalled("interdict acquire");
+  const std::filesystem::path backing = scratch / "handset.img";
+  const std::filesystem::path out = scratch / "acquired";
+  INTERDICT_RETURN_IF_ERROR(WriteFileAtomic(backing, SimulatedHandsetImage(), 0444));
+  std::vector<std::string> argv = {sim.string(), "--mass-storage", backing.string()};
+  for (uint64_t lba : bad_sectors) argv.insert(argv.end(), {"--bad-lba", std::to_string(lba)});
+  argv.insert(argv.end(), {"--", interdict.string(), "--quiet", "acquire", "--source", kSimulatedUsbSource, "--out",
+                           out.string(), "--format", "raw", "--hash", "sha256"});
+  ProcessOptions run_options;
+  run_options.timeout = kCommandTimeout;
+  run_options.merge_stderr = true;
+  INTERDICT_ASSIGN_OR_RETURN(ProcessResult run, RunProcess(argv, run_options));
+  std::string answer = "exit " + std::to_string(run.exit_code);
+  Result<std::string> image_sha256 = Sha256File(out / "image.raw");
+  answer += "; image sha256 " + (image_sha256.ok() ? *image_sha256 : std::string("missing"));
+  Result<std::string> log_text = ReadFileToString(out / "image.log.json", kMaxAnswersFileBytes);
+  const json log = log_text.ok() ? json::parse(*log_text, nullptr, false) : json();
+  if (!log.is_object()) return answer + "; no acquisition log";
+  const std::string logged = log.contains("digests") ? log["digests"].value("sha256", "") : "";
+  if (!image_sha256.ok() || logged != *image_sha256) answer += "; log says sha256 " + logged;
+  if (!bad_sectors.empty()) {
+    answer += "; bad ranges";
+    for (const json& range : log.value("bad_ranges", json::array())) {
+      if (!range.is_object()) continue;
+      answer += " " + std::to_string(range.value("first_sector", -1)) + "+" +
+                std::to_string(range.value("sector_count", -1));
+    }
+  }
+  return answer;
+}
+
+// Scans each fixture of the crypto-constants pack with `interdict scan` (sandboxed worker) and lists the
+// rules that hit, per fixture, sorted: "aes_tables.bin: Crypto_AES_InverseSBox Crypto_AES_SBox; ...".
+Result<std::string> ScanCryptoConstantsFixtures(const ValidationOptions& options) {
+  const std::filesystem::path pack = options.signatures_dir / "yara/crypto-constants";
+  const std::filesystem::path keys = options.signatures_dir / "yara/trusted-keys";
+  const std::filesystem::path interdict = options.tools_dir / "interdict";
+  if (!std::filesystem::is_directory(pack / "fixtures")) return NotInstalled(pack.string());
+  if (!HasSubcommand(interdict, "scan")) return NotInstalled("interdict scan");
+  std::vector<std::filesystem::path> fixtures;
+  for (const char* kind : {"positive", "negative"}) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(pack / "fixtures" / kind, ec)) {
+      if (entry.is_regular_file()) fixtures.push_back(entry.path());
+    }
+  }
+  std::sort(fixtures.begin(), fixtures.end(),
+            [](const auto& a, const auto& b) { return a.filename() < b.filename(); });
+  std::string answer;
+  for (const std::filesystem::path& fixture : fixtures) {
+    ProcessOptions run_options;
+    run_options.timeout = kCommandTimeout;
+    INTERDICT_ASSIGN_OR_RETURN(
+        ProcessResult run,
+        RunProcess({interdict.string(), "--json", "--quiet", "--plugin-dir", options.plugin_dir.string(), "scan",
+                    fixture.string(), "--rules", pack.string(), "--trusted-keys", keys.string(), "--no-cache"},
+                   run_options));
+    std::set<std::string> rules;
+    size_t start = 0;
+    while (start < run.output.size()) {
+      size_t end = run.output.find('\n', start);
+      if (end == std::string::npos) end = run.output.size();
+      const json record = json::parse(run.output.substr(start, end - start), nullptr, false);
+      if (record.is_object() && record.value("kind", "") == "yara-match") rules.insert(record.value("rule", "?"));
+      start = end + 1;
+    }
+    if (!answer.empty()) answer += "; ";
+    answer += fixture.filename().string() + ":";
+    if (rules.empty()) answer += " none";
+    for (const std::string& rule : rules) answer += " " + rule;
+    if (run.exit_code != 0 && run.exit_code != 1) answer += " (exit " + std::to_string(run.exit_code) + ")";
+  }
+  return answer;
+}
+
 const std::vector<KnownAnswerTest>& KnownAnswerTests() {
   static const std::vector<KnownAnswerTest> tests = {
       {"hash.md5.abc", "MD5(\"abc\"), RFC 1321 test suite", "900150983cd24fb0d6963f7d28e17f72",
-       [](const std::filesystem::path&) -> Result<std::string> { return DigestOf(HashAlgorithm::kMd5, "abc"); }},
+       [](const ValidationOptions&, const std::filesystem::path&) -> Result<std::string> { return DigestOf(HashAlgorithm::kMd5, "abc"); }},
       {"hash.sha1.abc", "SHA-1(\"abc\"), FIPS 180-2 appendix A", "a9993e364706816aba3e25717850c26c9cd0d89d",
-       [](const std::filesystem::path&) -> Result<std::string> { return DigestOf(HashAlgorithm::kSha1, "abc"); }},
+       [](const ValidationOptions&, const std::filesystem::path&) -> Result<std::string> { return DigestOf(HashAlgorithm::kSha1, "abc"); }},
       {"hash.sha256.abc", "SHA-256(\"abc\"), FIPS 180-2 appendix B",
        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-       [](const std::filesystem::path&) -> Result<std::string> { return DigestOf(HashAlgorithm::kSha256, "abc"); }},
+       [](const ValidationOptions&, const std::filesystem::path&) -> Result<std::string> { return DigestOf(HashAlgorithm::kSha256, "abc"); }},
       {"hash.sha256.million-a", "SHA-256 of 1,000,000 'a' streamed in 1000-byte pieces, FIPS 180-2",
        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
-       [](const std::filesystem::path&) -> Result<std::string> { return MillionASha256(); }},
+       [](const ValidationOptions&, const std::filesystem::path&) -> Result<std::string> { return MillionASha256(); }},
       {"hash.file.sha256.abc", "SHA-256 of a file holding \"abc\", read through the file hasher",
        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-       [](const std::filesystem::path& scratch) -> Result<std::string> {
+       [](const ValidationOptions&, const std::filesystem::path& scratch) -> Result<std::string> {
          const std::filesystem::path file = scratch / "abc.bin";
          INTERDICT_RETURN_IF_ERROR(WriteFileAtomic(file, "abc"));
          return Sha256File(file);
        }},
       {"signing.ed25519.rfc8032-test1", "Ed25519 verification of RFC 8032 section 7.1 TEST 1", "verified",
-       [](const std::filesystem::path&) -> Result<std::string> {
+       [](const ValidationOptions&, const std::filesystem::path&) -> Result<std::string> {
          return std::string(VerifySignature(kRfc8032Test1PublicKey, "", kRfc8032Test1Signature).ok() ? "verified"
                                                                                                       : "rejected");
        }},
       {"signing.ed25519.round-trip", "Ed25519: a new key signs and verifies; an altered message is rejected",
        "verified; altered message rejected",
-       [](const std::filesystem::path&) { return SigningRoundTrip(); }},
+       [](const ValidationOptions&, const std::filesystem::path&) { return SigningRoundTrip(); }},
       {"case.verify.clean", "A fresh case with one artifact verifies (audit chain, seals, artifact hashes)",
-       "verified", [](const std::filesystem::path& scratch) { return CaseVerifyClean(scratch); }},
+       "verified", [](const ValidationOptions&, const std::filesystem::path& scratch) { return CaseVerifyClean(scratch); }},
       {"case.verify.flipped-artifact-byte", "One flipped bit in a stored artifact is detected by case verify",
        "detected: the flipped artifact",
-       [](const std::filesystem::path& scratch) { return CaseVerifyFlippedArtifactByte(scratch); }},
+       [](const ValidationOptions&, const std::filesystem::path& scratch) { return CaseVerifyFlippedArtifactByte(scratch); }},
       {"case.verify.rewritten-audit-record", "A rewritten audit record is detected as the first break in the chain",
        "detected: audit seq 1",
-       [](const std::filesystem::path& scratch) { return CaseVerifyRewrittenAuditRecord(scratch); }},
+       [](const ValidationOptions&, const std::filesystem::path& scratch) { return CaseVerifyRewrittenAuditRecord(scratch); }},
+      {"usb.acquire.simulated-handset",
+       "interdict acquire of a simulated 4 MiB handset (interdict-sim, real libusb): exit code and image SHA-256",
+       "exit 0; image sha256 ab25cca0ce4efdf7f59f7b01153bc5d2e099b87a969abe6269625c14b95bc398",
+       [](const ValidationOptions& options, const std::filesystem::path& scratch) {
+         return AcquireSimulatedHandset(options, scratch, {});
+       }},
+      {"usb.acquire.bad-sectors",
+       "Fault-injected acquisition (sectors 5-7 and 1000 unreadable): incomplete exit, zero-filled image, ranges logged",
+       "exit 5; image sha256 a3d5510ed9195c2acc59074e22847c9715c742adb2cab6220246e50bb42bdbb6; bad ranges 5+3 1000+1",
+       [](const ValidationOptions& options, const std::filesystem::path& scratch) {
+         return AcquireSimulatedHandset(options, scratch, {5, 6, 7, 1000});
+       }},
+      {"firmware.scan.crypto-constants-fixtures",
+       "interdict scan (sandboxed plugin, signed pack) of the crypto-constants pack's fixtures: rules hit per file",
+       "aes_tables.bin: Crypto_AES_InverseSBox Crypto_AES_SBox; blowfish_p.bin: Crypto_Blowfish_Tables; "
+       "chacha.bin: Crypto_ChaCha_Salsa_Sigma; curve25519_prime.bin: Crypto_Curve25519_Constants; filler.bin: none; "
+       "md5_iv.bin: Crypto_MD5_Constants; near_miss.bin: none; sha256_iv.bin: Crypto_SHA256_Constants; "
+       "sha512_iv_be.bin: Crypto_SHA512_Constants",
+       [](const ValidationOptions& options, const std::filesystem::path&) {
+         return ScanCryptoConstantsFixtures(options);
+       }},
   };
   return tests;
 }
@@ -220,6 +364,11 @@ std::vector<std::string> ValidationRun::failed_names() const {
   return names;
 }
 
+std::filesystem::path DefaultSignatureDir() {
+  if (const char* env = std::getenv("INTERDICT_SIGNATURE_DIR"); env != nullptr && *env != '\0') return env;
+  return INTERDICT_DEFAULT_SIGNATURE_DIR;
+}
+
 json DefaultKnownAnswers() {
   json answers = json::object();
   for (const KnownAnswerTest& test : KnownAnswerTests()) answers[test.name] = test.default_answer;
@@ -262,8 +411,11 @@ Result<ValidationRun> RunValidation(const ValidationOptions& options) {
     const std::filesystem::path dir = scratch.path() / test.name;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    Result<std::string> observed = test.observe(dir);
-    if (!observed.ok()) {
+    Result<std::string> observed = test.observe(options, dir);
+    if (!observed.ok() && IsNotInstalled(observed.status())) {
+      result.verdict = KnownAnswerVerdict::kSkipped;
+      result.note = observed.status().message();
+    } else if (!observed.ok()) {
       result.observed = "error: " + observed.status().ToString();
       result.verdict = KnownAnswerVerdict::kFailed;
     } else {

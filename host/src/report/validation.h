@@ -53,8 +53,12 @@ struct ValidationOptions {
   std::filesystem::path work_dir;      // scratch space (a temporary folder when empty)
   std::filesystem::path tools_dir;     // where interdict, interdict-sim and interdict-worker live
   std::filesystem::path plugin_dir;
+  std::filesystem::path signatures_dir;  // signatures/ (rule packs with fixtures)
   std::string command_line;
 };
+
+// $INTERDICT_SIGNATURE_DIR, else the source tree's signatures/ this build was made from.
+std::filesystem::path DefaultSignatureDir();
 
 // The built-in expected answers, as an answers file (see above).
 nlohmann::json DefaultKnownAnswers();
