@@ -162,6 +162,14 @@ TEST_F(SandboxTest, TenGigabyteAllocationIsReportedAsTheMemoryLimit) {
   ExpectExampleJobSucceeds();
 }
 
+TEST_F(SandboxTest, UncheckedMallocOfTenGigabytesIsReportedAsTheMemoryLimitNotACrash) {
+  RecordedJob job = RunBad("plugin_test_malloc_10gb_unchecked");
+  ASSERT_TRUE(job.outcome.ok());
+  EXPECT_EQ(job.outcome->termination, JobTermination::kMemoryLimit) << job.outcome->message;
+  for (const auto& log : job.logs) EXPECT_EQ(log.find("did not hold"), std::string::npos) << log;
+  ExpectExampleJobSucceeds();
+}
+
 TEST_F(SandboxTest, OpeningANetworkSocketIsASeccompViolation) {
   ExpectSeccompViolation("plugin_test_open_socket");
   ExpectExampleJobSucceeds();

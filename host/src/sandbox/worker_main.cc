@@ -27,6 +27,9 @@
 #endif
 
 namespace interdict {
+
+void ReportAllocationFailure();
+
 namespace {
 
 std::atomic<bool> g_cancel_requested{false};
@@ -36,12 +39,16 @@ std::atomic<bool> g_allocation_failure_reported{false};
 // SIGTERM from the host means "stop soon": the plugin sees cancelled() turn non-zero.
 void OnTerminate(int) { g_cancel_requested.store(true); }
 
-// Reported once so the host can tell "ran out of its address space" from an ordinary crash; the
-// allocation then fails as usual with std::bad_alloc.
+}  // namespace
+
+// Reported once so the host can tell "ran out of its address space" from an ordinary crash.
 void ReportAllocationFailure() {
   if (g_writer != nullptr && !g_allocation_failure_reported.exchange(true)) g_writer->TryWriteAllocationFailed(0);
 }
 
+namespace {
+
+// operator new's failure path: report, then fail as usual with std::bad_alloc.
 void OnAllocationFailure() {
   ReportAllocationFailure();
   throw std::bad_alloc();
@@ -154,12 +161,41 @@ int Run(int argc, char** argv) {
 
 #ifdef INTERDICT_SANITIZER_BUILD
 // The worker's sanitizer settings (see sandbox_policy.h): fatal signals reach the host as they are (the
-// sanitizer's own handler would try to symbolize by starting a process, which seccomp forbids), failed
-// allocations return null/throw, and leak checking (which needs ptrace) is off.
+// sanitizer's own handler would try to symbolize by starting a process, which seccomp forbids), leak
+// checking (which needs ptrace) is off, and a failed allocation stays a fatal "out of memory" report, which
+// OnSanitizerReport recognises.
 extern "C" __attribute__((visibility("default"))) const char* __asan_default_options() {
   return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:"
-         "allocator_may_return_null=1:detect_leaks=0:symbolize=0";
+         "allocator_may_return_null=0:detect_leaks=0:symbolize=0";
 }
+#else
+// glibc has had no allocation-failure hook since 2.34, and a C plugin that does not check malloc's result
+// dies with SIGSEGV, which alone looks like any crash. The worker therefore interposes the allocation entry
+// points (the executable's definitions win over libc's for every library, plugins included) and reports
+// the first failure. Not in sanitizer builds: there the sanitizer owns malloc and reports failures itself.
+extern "C" {
+void* __libc_malloc(size_t size);
+void* __libc_calloc(size_t count, size_t size);
+void* __libc_realloc(void* pointer, size_t size);
+
+__attribute__((visibility("default"))) void* malloc(size_t size) noexcept {
+  void* pointer = __libc_malloc(size);
+  if (pointer == nullptr && size != 0) interdict::ReportAllocationFailure();
+  return pointer;
+}
+
+__attribute__((visibility("default"))) void* calloc(size_t count, size_t size) noexcept {
+  void* pointer = __libc_calloc(count, size);
+  if (pointer == nullptr && count != 0 && size != 0) interdict::ReportAllocationFailure();
+  return pointer;
+}
+
+__attribute__((visibility("default"))) void* realloc(void* old, size_t size) noexcept {
+  void* pointer = __libc_realloc(old, size);
+  if (pointer == nullptr && size != 0) interdict::ReportAllocationFailure();
+  return pointer;
+}
+}  // extern "C"
 #endif
 
 int main(int argc, char** argv) {

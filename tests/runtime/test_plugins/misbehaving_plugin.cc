@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,7 @@
 #define MISBEHAVIOUR_ALLOCATE_10GB 3
 #define MISBEHAVIOUR_OPEN_SOCKET 4
 #define MISBEHAVIOUR_EXEC_SHELL 5
+#define MISBEHAVIOUR_MALLOC_10GB_UNCHECKED 6
 
 #ifndef MISBEHAVIOUR
 #error "MISBEHAVIOUR must be defined"
@@ -29,6 +31,7 @@
 namespace {
 
 constexpr uint64_t kTenGigabytes = 10ull << 30;
+[[maybe_unused]] constexpr size_t kPageBytes = 4096;
 
 class MisbehavingPlugin {
  public:
@@ -49,6 +52,12 @@ class MisbehavingPlugin {
 #elif MISBEHAVIOUR == MISBEHAVIOUR_ALLOCATE_10GB
     std::unique_ptr<uint8_t[]> block(new uint8_t[kTenGigabytes]);
     block[0] = 1;
+    job.Log(INTERDICT_LOG_ERROR, "allocated 10 GB: the address-space limit did not hold");
+#elif MISBEHAVIOUR == MISBEHAVIOUR_MALLOC_10GB_UNCHECKED
+    // Like C code that never checks malloc's result: the write lands near address 0 and faults.
+    volatile char* block = static_cast<char*>(std::malloc(kTenGigabytes));
+    block[kPageBytes] = 1;
+    std::free(const_cast<char*>(block));
     job.Log(INTERDICT_LOG_ERROR, "allocated 10 GB: the address-space limit did not hold");
 #elif MISBEHAVIOUR == MISBEHAVIOUR_OPEN_SOCKET
     int fd = socket(AF_INET, SOCK_STREAM, 0);
