@@ -180,6 +180,33 @@ TEST_F(SandboxTest, ExecutingAShellIsASeccompViolation) {
   ExpectExampleJobSucceeds();
 }
 
+TEST_F(SandboxTest, ParsingPluginsGetNoSocketOfAnyFamily) {
+  ExpectSeccompViolation("plugin_test_unix_socket");
+  ExpectExampleJobSucceeds();
+}
+
+TEST_F(SandboxTest, UsbPluginsMayOpenUnixSocketsButNotNetworkSockets) {
+  RecordedJob unix_socket = RunBad("plugin_test_usb_unix_socket");
+  ASSERT_TRUE(unix_socket.outcome.ok());
+  EXPECT_EQ(unix_socket.outcome->termination, JobTermination::kCompleted) << unix_socket.outcome->message;
+  EXPECT_EQ(unix_socket.logs, (std::vector<std::string>{"about to misbehave", "unix socket opened"}));
+  ASSERT_EQ(unix_socket.findings.size(), 1u);
+  EXPECT_EQ(unix_socket.findings[0]["kind"], "test-ran");
+
+  ExpectSeccompViolation("plugin_test_usb_open_socket");
+  ExpectExampleJobSucceeds();
+}
+
+TEST_F(SandboxTest, ParsingPluginsCannotOpenFiles) {
+  RecordedJob job = RunBad("plugin_test_open_file");
+  ASSERT_TRUE(job.outcome.ok());
+  EXPECT_EQ(job.outcome->termination, JobTermination::kCompleted) << job.outcome->message;
+#ifndef __SANITIZE_ADDRESS__
+  // Sanitizer builds allow open for the sanitizer runtime's reports (docs/plugin-abi.md).
+  EXPECT_EQ(job.logs, (std::vector<std::string>{"about to misbehave", "open failed: Permission denied"}));
+#endif
+}
+
 TEST_F(SandboxTest, ChecksumMismatchIsRefusedBeforeAnyPluginCodeRuns) {
   RecordedJob job = RunBad("plugin_test_checksum_mismatch");
   ASSERT_TRUE(job.outcome.ok());

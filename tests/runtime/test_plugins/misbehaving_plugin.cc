@@ -2,12 +2,15 @@
 // tests/runtime/CMakeLists.txt); each does its one bad thing in process() and nothing else harmful: the
 // "allocate" plugin touches a single byte of its allocation, so a broken sandbox cannot take the machine's
 // memory, and the "exec" plugin's command only prints.
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -20,6 +23,8 @@
 #define MISBEHAVIOUR_OPEN_SOCKET 4
 #define MISBEHAVIOUR_EXEC_SHELL 5
 #define MISBEHAVIOUR_MALLOC_10GB_UNCHECKED 6
+#define MISBEHAVIOUR_UNIX_SOCKET 7
+#define MISBEHAVIOUR_OPEN_FILE 8
 
 #ifndef MISBEHAVIOUR
 #error "MISBEHAVIOUR must be defined"
@@ -59,6 +64,17 @@ class MisbehavingPlugin {
     block[kPageBytes] = 1;
     std::free(const_cast<char*>(block));
     job.Log(INTERDICT_LOG_ERROR, "allocated 10 GB: the address-space limit did not hold");
+#elif MISBEHAVIOUR == MISBEHAVIOUR_UNIX_SOCKET
+    // What umockdev and udev need: allowed for "usb" plugins only.
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    job.Log(INTERDICT_LOG_INFO, fd >= 0 ? "unix socket opened" : "unix socket refused");
+    if (fd >= 0) close(fd);
+#elif MISBEHAVIOUR == MISBEHAVIOUR_OPEN_FILE
+    int fd = open("/etc/passwd", O_RDONLY);
+    int error = errno;
+    job.Log(INTERDICT_LOG_INFO, fd >= 0 ? std::string("opened /etc/passwd")
+                                        : std::string("open failed: ") + std::strerror(error));
+    if (fd >= 0) close(fd);
 #elif MISBEHAVIOUR == MISBEHAVIOUR_OPEN_SOCKET
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     job.Log(INTERDICT_LOG_ERROR, "opened a network socket: fd " + std::to_string(fd));
