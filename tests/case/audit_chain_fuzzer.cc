@@ -38,8 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto fields = Split(line, '\x1f');
     fields.resize(6);
     if (!fields[0].empty() && fields[0][0] == 'S') {
-      seals.push_back({static_cast<int64_t>(seals.size() + 1), ToSeq(fields[1]), fields[2], fields[3], fields[4],
-                       fields[5]});
+      seals.push_back(
+          {static_cast<int64_t>(seals.size() + 1), ToSeq(fields[1]), fields[2], fields[3], fields[4], fields[5]});
     } else {
       rows.push_back({ToSeq(fields[0]), fields[1], "fuzzer", fields[5], fields[2], fields[3], fields[4]});
     }

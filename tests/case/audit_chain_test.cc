@@ -29,10 +29,15 @@ std::vector<StoredAuditRow> MakeChain(int count) {
   std::vector<StoredAuditRow> rows;
   std::string prev = kGenesisHash;
   for (int seq = 1; seq <= count; ++seq) {
-    StoredAuditRow row{seq, "2026-11-29T21:00:0" + std::to_string(seq % 10) + ".000Z", "tester", "test.step",
-                       "{\"n\":" + std::to_string(seq) + "}", prev, ""};
-    row.entry_hash = AuditEntryHash(prev, CanonicalAuditEntry(seq, row.time_utc, row.actor, row.action,
-                                                               nlohmann::json::parse(row.details_json)));
+    StoredAuditRow row{seq,
+                       "2026-11-29T21:00:0" + std::to_string(seq % 10) + ".000Z",
+                       "tester",
+                       "test.step",
+                       "{\"n\":" + std::to_string(seq) + "}",
+                       prev,
+                       ""};
+    row.entry_hash = AuditEntryHash(
+        prev, CanonicalAuditEntry(seq, row.time_utc, row.actor, row.action, nlohmann::json::parse(row.details_json)));
     prev = row.entry_hash;
     rows.push_back(row);
   }

@@ -1,12 +1,11 @@
 // Runs the built `interdict` binary the way an examiner would: init, add, verify, keys, seal, tamper, verify.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <string>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "case/case_store.h"
 #include "case_test_support.h"
@@ -124,11 +123,13 @@ TEST_F(CaseCliTest, VerifyNamesTheEditedAuditRecordAndRefusesASealByAnotherKey) 
   ASSERT_EQ(Run("keys generate --key-dir " + Quote(other_lab.path().string())).exit_code, 0);
   CommandResult foreign = Run("--json case verify " + dir + " --key-dir " + Quote(other_lab.path().string()));
   EXPECT_EQ(foreign.exit_code, 4);
-  EXPECT_NE(nlohmann::json::parse(foreign.out)["first_break"]["what"].get<std::string>().find("not the trusted lab key"),
-            std::string::npos);
+  EXPECT_NE(
+      nlohmann::json::parse(foreign.out)["first_break"]["what"].get<std::string>().find("not the trusted lab key"),
+      std::string::npos);
 
-  ASSERT_EQ(testing::RawSql(case_dir(), "DROP TRIGGER audit_no_update;"
-                                        "UPDATE audit SET actor = 'someone else' WHERE seq = 1"),
+  ASSERT_EQ(testing::RawSql(case_dir(),
+                            "DROP TRIGGER audit_no_update;"
+                            "UPDATE audit SET actor = 'someone else' WHERE seq = 1"),
             "");
   CommandResult broken = Run("--json case verify " + dir);
   EXPECT_EQ(broken.exit_code, 4);
@@ -155,8 +156,9 @@ TEST_F(CaseCliTest, StandardToolsAloneVerifyTheCaseAndFindTheSameBreak) {
   EXPECT_NE(independent.out.find("seals: 1"), std::string::npos);
   EXPECT_NE(independent.out.find("verified"), std::string::npos);
 
-  ASSERT_EQ(testing::RawSql(case_dir(), "DROP TRIGGER audit_no_update;"
-                                        "UPDATE audit SET details_json = '{\"label\":\"EX 2\"}' WHERE seq = 3"),
+  ASSERT_EQ(testing::RawSql(case_dir(),
+                            "DROP TRIGGER audit_no_update;"
+                            "UPDATE audit SET details_json = '{\"label\":\"EX 2\"}' WHERE seq = 3"),
             "");
   CommandResult broken = RunShell(check + " " + dir);
   EXPECT_EQ(broken.exit_code, 1);

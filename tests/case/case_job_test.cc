@@ -125,11 +125,14 @@ TEST(CaseOutcome, EveryTerminationHasItsOwnOutcomeString) {
   EXPECT_EQ(CaseOutcomeName(outcome), "corrupt-input");
   outcome.plugin_status = 4;  // INTERDICT_INTERNAL
   EXPECT_EQ(CaseOutcomeName(outcome), "plugin-error");
-  const std::pair<JobTermination, const char*> expected[] = {
-      {JobTermination::kCrashed, "crashed"},           {JobTermination::kTimedOut, "timeout"},
-      {JobTermination::kMemoryLimit, "memory-limit"},  {JobTermination::kCpuLimit, "cpu-limit"},
-      {JobTermination::kSeccompViolation, "seccomp-violation"}, {JobTermination::kProtocolError, "protocol-error"},
-      {JobTermination::kStartFailed, "start-failed"},  {JobTermination::kCancelled, "cancelled"}};
+  const std::pair<JobTermination, const char*> expected[] = {{JobTermination::kCrashed, "crashed"},
+                                                             {JobTermination::kTimedOut, "timeout"},
+                                                             {JobTermination::kMemoryLimit, "memory-limit"},
+                                                             {JobTermination::kCpuLimit, "cpu-limit"},
+                                                             {JobTermination::kSeccompViolation, "seccomp-violation"},
+                                                             {JobTermination::kProtocolError, "protocol-error"},
+                                                             {JobTermination::kStartFailed, "start-failed"},
+                                                             {JobTermination::kCancelled, "cancelled"}};
   for (const auto& [termination, name] : expected) {
     outcome.termination = termination;
     EXPECT_EQ(CaseOutcomeName(outcome), name);

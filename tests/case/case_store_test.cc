@@ -1,10 +1,9 @@
 #include "case/case_store.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "case/audit_chain.h"
 #include "case_test_support.h"
@@ -164,7 +163,7 @@ TEST_F(CaseStoreTest, SameBytesAreStoredOnceWhateverTheRoute) {
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(second->sha256, kAbcSha256);
   EXPECT_EQ(second->media_type, "text/plain");  // the first record stands
-  EXPECT_EQ(HeadSeq(), seq_after_first);         // nothing changed, nothing audited
+  EXPECT_EQ(HeadSeq(), seq_after_first);        // nothing changed, nothing audited
   auto all = store_->ListArtifacts();
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 1u);
@@ -205,9 +204,9 @@ TEST_F(CaseStoreTest, EveryMutationExtendsTheChainByOneLinkedRecord) {
   evidence.artifact_sha256 = artifact->sha256;
   auto added = store_->AddEvidence(evidence, kActor);
   ASSERT_TRUE(added.ok()) << added.status().ToString();
-  ASSERT_TRUE(store_->AddArtifactName({artifact->sha256, added->id, "", "handset.img", "handset.img", "image",
-                                       std::nullopt})
-                  .ok());
+  ASSERT_TRUE(
+      store_->AddArtifactName({artifact->sha256, added->id, "", "handset.img", "handset.img", "image", std::nullopt})
+          .ok());
   ASSERT_TRUE(store_->UpdateEvidenceDetails(added->id, {{"verified", true}}, kActor).ok());
   auto job_id = store_->BeginJob(ScanJob(artifact->sha256, added->id), kActor);
   ASSERT_TRUE(job_id.ok());
@@ -245,6 +244,33 @@ TEST_F(CaseStoreTest, EveryMutationExtendsTheChainByOneLinkedRecord) {
   EXPECT_TRUE(VerifyCase().ok());
 }
 
+TEST_F(CaseStoreTest, FindingsAddedInABatchAreAllOrNothing) {
+  auto job_id = store_->BeginJob(ScanJob("", std::nullopt), kActor);
+  ASSERT_TRUE(job_id.ok());
+  int64_t seq_before = HeadSeq();
+  std::vector<FindingRecord> batch = {YaraFinding(*job_id, "one"), YaraFinding(*job_id + 99, "no such job"),
+                                      YaraFinding(*job_id, "three")};
+  auto refused = store_->AddFindings(batch);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);  // foreign key
+  EXPECT_EQ(HeadSeq(), seq_before);
+  auto none = store_->ListFindings();
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+
+  batch[1].job_id = *job_id;
+  auto ids = store_->AddFindings(batch);
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_EQ(ids->size(), 3u);
+  EXPECT_EQ((*ids)[2], (*ids)[0] + 2);
+  EXPECT_EQ(HeadSeq(), seq_before + 3);
+  auto all = store_->ListFindings();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[1].json["rule"], "no such job");
+  EXPECT_TRUE(VerifyCase().ok());
+}
+
 TEST_F(CaseStoreTest, AFinishedJobCannotBeRewritten) {
   JobRecord job;
   job.plugin_id = "org.interdict.mesh_match";
@@ -262,8 +288,8 @@ TEST_F(CaseStoreTest, AFinishedJobCannotBeRewritten) {
 
 TEST_F(CaseStoreTest, ReferencesToUnknownRowsAreRefused) {
   EXPECT_EQ(store_->UpdateEvidenceDetails(77, {{"x", 1}}, kActor).code(), StatusCode::kNotFound);
-  Status named = store_->AddArtifactName({std::string(64, 'e'), std::nullopt, "", "ghost", "", "extracted",
-                                          std::nullopt});
+  Status named =
+      store_->AddArtifactName({std::string(64, 'e'), std::nullopt, "", "ghost", "", "extracted", std::nullopt});
   EXPECT_EQ(named.code(), StatusCode::kInvalidArgument);  // foreign key: no such artifact
   EXPECT_EQ(HeadSeq(), 1);
 }
@@ -317,8 +343,9 @@ TEST_F(CaseStoreTest, TriggersRefuseUpdatesAndDeletesOfTheAudit) {
 TEST_F(CaseStoreTest, EditedAuditRecordIsNamedBySeq) {
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(store_->Audit(kActor, "note", {{"n", i}}).ok());
   // An attacker with the file drops the trigger first.
-  ASSERT_EQ(RawSql(case_dir(), "DROP TRIGGER audit_no_update;"
-                               "UPDATE audit SET details_json = '{\"n\":42}' WHERE seq = 3"),
+  ASSERT_EQ(RawSql(case_dir(),
+                   "DROP TRIGGER audit_no_update;"
+                   "UPDATE audit SET details_json = '{\"n\":42}' WHERE seq = 3"),
             "");
   VerificationReport report = VerifyCase();
   ASSERT_FALSE(report.ok());
@@ -338,8 +365,8 @@ void RewriteChainFrom(const std::filesystem::path& case_dir, CaseStore& store, i
     if (record.seq < from_seq) continue;
     nlohmann::json details = record.details;
     if (record.seq == from_seq) details["forged"] = true;
-    std::string hash = AuditEntryHash(prev, CanonicalAuditEntry(record.seq, record.time_utc, record.actor,
-                                                                record.action, details));
+    std::string hash =
+        AuditEntryHash(prev, CanonicalAuditEntry(record.seq, record.time_utc, record.actor, record.action, details));
     sql += "UPDATE audit SET details_json = '" + CanonicalJson(details) + "', prev_hash = '" + prev +
            "', entry_hash = '" + hash + "' WHERE seq = " + std::to_string(record.seq) + ";";
     prev = hash;
@@ -450,10 +477,11 @@ TEST_F(CaseStoreTest, TablesEditedBehindTheStoresBackAreCaughtByTheAudit) {
   EXPECT_EQ(problems[1].rfind("job 1: outcome, message differ from what was audited", 0), 0u) << problems[1];
 
   // Relabelling evidence, deleting the finding, adding a job nobody ran.
-  ASSERT_EQ(RawSql(case_dir(), "UPDATE evidence SET label = 'EX-8';"
-                               "DELETE FROM findings;"
-                               "INSERT INTO jobs(plugin_id, plugin_version, outcome, started_utc) "
-                               "VALUES ('org.interdict.mesh_match', '1.0.0', 'completed', 'then')"),
+  ASSERT_EQ(RawSql(case_dir(),
+                   "UPDATE evidence SET label = 'EX-8';"
+                   "DELETE FROM findings;"
+                   "INSERT INTO jobs(plugin_id, plugin_version, outcome, started_utc) "
+                   "VALUES ('org.interdict.mesh_match', '1.0.0', 'completed', 'then')"),
             "");
   problems = ProblemsAt(VerifyCase());
   ASSERT_EQ(problems.size(), 4u);

@@ -3,6 +3,7 @@
 #ifndef INTERDICT_TESTS_CASE_CASE_TEST_SUPPORT_H_
 #define INTERDICT_TESTS_CASE_CASE_TEST_SUPPORT_H_
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <fstream>
 #include <iterator>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace interdict::testing {
 

@@ -11,8 +11,8 @@ std::string CanonicalJson(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string CanonicalAuditEntry(int64_t seq, std::string_view time_utc, std::string_view actor,
-                                std::string_view action, const nlohmann::json& details) {
+std::string CanonicalAuditEntry(int64_t seq, std::string_view time_utc, std::string_view actor, std::string_view action,
+                                const nlohmann::json& details) {
   nlohmann::json entry = {{"seq", seq},
                           {"time_utc", std::string(time_utc)},
                           {"actor", std::string(actor)},
@@ -52,10 +52,9 @@ std::vector<VerificationProblem> VerifyAuditRows(std::vector<StoredAuditRow> row
   for (const StoredAuditRow& row : rows) {
     std::string where = "audit seq " + std::to_string(row.seq);
     if (row.seq != expected_seq) {
-      problems.push_back({where, row.seq > expected_seq
-                                     ? "records " + std::to_string(expected_seq) + ".." +
-                                           std::to_string(row.seq - 1) + " are missing before it"
-                                     : "sequence number out of order"});
+      problems.push_back({where, row.seq > expected_seq ? "records " + std::to_string(expected_seq) + ".." +
+                                                              std::to_string(row.seq - 1) + " are missing before it"
+                                                        : "sequence number out of order"});
     }
     if (row.prev_hash != expected_prev) {
       problems.push_back({where, "prev_hash does not equal the previous record's entry_hash"});

@@ -17,12 +17,11 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "case/case_store.h"
 #include "core/status.h"
@@ -52,13 +51,12 @@ struct StoredSealRow {
 // canonical(x) as defined above.
 std::string CanonicalJson(const nlohmann::json& value);
 // canonical(entry) for one record.
-std::string CanonicalAuditEntry(int64_t seq, std::string_view time_utc, std::string_view actor,
-                                std::string_view action, const nlohmann::json& details);
+std::string CanonicalAuditEntry(int64_t seq, std::string_view time_utc, std::string_view actor, std::string_view action,
+                                const nlohmann::json& details);
 // entry_hash from prev_hash and canonical(entry).
 std::string AuditEntryHash(std::string_view prev_hash, std::string_view canonical_entry);
 // The exact bytes a seal signs.
-std::string SealMessage(std::string_view case_uuid, int64_t seq, std::string_view head_hash,
-                        std::string_view time_utc);
+std::string SealMessage(std::string_view case_uuid, int64_t seq, std::string_view head_hash, std::string_view time_utc);
 
 // Checks the rows (any order; they are sorted by seq) from seq 1 to the last: contiguous sequence numbers,
 // each prev_hash equal to the previous entry_hash, each entry_hash equal to its recomputed value. Problems

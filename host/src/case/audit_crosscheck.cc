@@ -37,8 +37,8 @@ void CompareFields(const std::string& where, const Audited& audited,
     differing += (count++ == 0 ? "" : ", ") + std::string(key);
   }
   if (count > 0) {
-    problems.push_back({where, differing + (count == 1 ? " differs" : " differ") + " from what was audited" +
-                                   Seq(audited.seq)});
+    problems.push_back(
+        {where, differing + (count == 1 ? " differs" : " differ") + " from what was audited" + Seq(audited.seq)});
   }
 }
 
@@ -82,7 +82,8 @@ std::vector<VerificationProblem> CrossCheckTablesWithAudit(const std::vector<Sto
       problems.push_back({where, "JSON differs from what was audited" + Seq(found->second.seq)});
     }
   }
-  ReportMissingRows("finding", findings, tables.findings, [](const auto& row) { return row.id; }, problems);
+  ReportMissingRows(
+      "finding", findings, tables.findings, [](const auto& row) { return row.id; }, problems);
 
   std::set<std::string> artifact_rows;
   for (const ArtifactRecord& artifact : tables.artifacts) {
@@ -111,10 +112,10 @@ std::vector<VerificationProblem> CrossCheckTablesWithAudit(const std::vector<Sto
       problems.push_back({where, "has no audit record (inserted out of sight)"});
       continue;
     }
-    CompareFields(where, started->second,
-                  {{"plugin_id", job.plugin_id}, {"plugin_version", job.plugin_version},
-                   {"input_sha256", job.input_sha256}},
-                  problems);
+    CompareFields(
+        where, started->second,
+        {{"plugin_id", job.plugin_id}, {"plugin_version", job.plugin_version}, {"input_sha256", job.input_sha256}},
+        problems);
     auto finished = jobs_finished.find(job.id);
     if (finished == jobs_finished.end()) {
       if (job.outcome != "running") problems.push_back({where, "outcome '" + job.outcome + "' was never audited"});
@@ -125,7 +126,8 @@ std::vector<VerificationProblem> CrossCheckTablesWithAudit(const std::vector<Sto
       problems.push_back({where, "findings_count differs from what was audited" + Seq(finished->second.seq)});
     }
   }
-  ReportMissingRows("job", jobs_started, tables.jobs, [](const auto& row) { return row.id; }, problems);
+  ReportMissingRows(
+      "job", jobs_started, tables.jobs, [](const auto& row) { return row.id; }, problems);
 
   for (const auto& evidence : tables.evidence) {
     std::string where = "evidence " + std::to_string(evidence.id);
@@ -135,8 +137,11 @@ std::vector<VerificationProblem> CrossCheckTablesWithAudit(const std::vector<Sto
       continue;
     }
     CompareFields(where, added->second,
-                  {{"uuid", evidence.uuid}, {"label", evidence.label}, {"kind", evidence.kind},
-                   {"source", evidence.source}, {"artifact_sha256", evidence.artifact_sha256}},
+                  {{"uuid", evidence.uuid},
+                   {"label", evidence.label},
+                   {"kind", evidence.kind},
+                   {"source", evidence.source},
+                   {"artifact_sha256", evidence.artifact_sha256}},
                   problems);
     auto updated = evidence_updated.find(evidence.id);
     const Audited& latest = updated != evidence_updated.end() ? updated->second : added->second;
@@ -147,7 +152,8 @@ std::vector<VerificationProblem> CrossCheckTablesWithAudit(const std::vector<Sto
       problems.push_back({where, "details differ from what was audited" + Seq(latest.seq)});
     }
   }
-  ReportMissingRows("evidence", evidence_added, tables.evidence, [](const auto& row) { return row.id; }, problems);
+  ReportMissingRows(
+      "evidence", evidence_added, tables.evidence, [](const auto& row) { return row.id; }, problems);
   return problems;
 }
 

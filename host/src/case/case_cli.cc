@@ -35,7 +35,7 @@ std::filesystem::path KeyDirOrDefault(const std::filesystem::path& key_dir) {
 }
 
 nlohmann::json InfoJson(const CaseInfo& info) {
-  return {{"case_uuid", info.case_uuid}, {"case_number", info.case_number}, {"examiner", info.examiner},
+  return {{"case_uuid", info.case_uuid},     {"case_number", info.case_number}, {"examiner", info.examiner},
           {"description", info.description}, {"created_utc", info.created_utc}, {"tool_version", info.tool_version}};
 }
 
@@ -77,17 +77,21 @@ int RunInfo(const CaseCommandOptions& options, CliContext& context) {
   nlohmann::json out = InfoJson(*info);
   out["case_dir"] = options.case_dir.string();
   out["counts"] = {{"evidence", evidence->size()}, {"artifacts", artifacts->size()}, {"jobs", jobs->size()},
-                   {"findings", findings->size()}, {"audit_records", head->seq}, {"seals", seals->size()}};
+                   {"findings", findings->size()}, {"audit_records", head->seq},     {"seals", seals->size()}};
   out["audit_head"] = {{"seq", head->seq}, {"entry_hash", head->entry_hash}};
   if (!seals->empty()) {
     const AuditSeal& last = seals->back();
-    out["last_seal"] = {{"seq", last.seq}, {"head_hash", last.head_hash}, {"public_key", last.public_key},
-                        {"time_utc", last.time_utc}};
+    out["last_seal"] = {
+        {"seq", last.seq}, {"head_hash", last.head_hash}, {"public_key", last.public_key}, {"time_utc", last.time_utc}};
   }
   nlohmann::json evidence_list = nlohmann::json::array();
   for (const EvidenceRecord& item : *evidence) {
-    evidence_list.push_back({{"id", item.id}, {"uuid", item.uuid}, {"label", item.label}, {"kind", item.kind},
-                             {"source", item.source}, {"sha256", item.artifact_sha256}});
+    evidence_list.push_back({{"id", item.id},
+                             {"uuid", item.uuid},
+                             {"label", item.label},
+                             {"kind", item.kind},
+                             {"source", item.source},
+                             {"sha256", item.artifact_sha256}});
   }
   out["evidence"] = evidence_list;
   if (context.json) {
@@ -97,8 +101,8 @@ int RunInfo(const CaseCommandOptions& options, CliContext& context) {
               << "  examiner:    " << info->examiner << "\n"
               << "  description: " << info->description << "\n"
               << "  created:     " << info->created_utc << " by interdict " << info->tool_version << "\n"
-              << "  evidence " << evidence->size() << ", artifacts " << artifacts->size() << ", jobs "
-              << jobs->size() << ", findings " << findings->size() << ", seals " << seals->size() << "\n"
+              << "  evidence " << evidence->size() << ", artifacts " << artifacts->size() << ", jobs " << jobs->size()
+              << ", findings " << findings->size() << ", seals " << seals->size() << "\n"
               << "  audit head:  seq " << head->seq << " " << head->entry_hash << "\n";
     for (const EvidenceRecord& item : *evidence) {
       std::cout << "  evidence " << item.id << " [" << item.label << "] " << item.kind << " " << item.source << " "
@@ -121,14 +125,14 @@ int RunAdd(const CaseCommandOptions& options, CliContext& context) {
     auto artifact = (*store)->StoreArtifactFile(file, options.media_type, /*move_file=*/false, actor);
     if (!artifact.ok()) return context.Fail("case add " + file.string(), artifact.status());
     EvidenceRecord evidence;
-    evidence.label = options.label.empty() ? file.filename().string()
+    evidence.label = options.label.empty()       ? file.filename().string()
                      : options.files.size() == 1 ? options.label
                                                  : options.label + "-" + std::to_string(i + 1);
     evidence.kind = options.kind;
     evidence.source = "file:" + (ec ? file : absolute).string();
     evidence.artifact_sha256 = artifact->sha256;
-    evidence.details = {{"size", artifact->size}, {"md5", artifact->md5}, {"sha1", artifact->sha1},
-                        {"sha256", artifact->sha256}};
+    evidence.details = {
+        {"size", artifact->size}, {"md5", artifact->md5}, {"sha1", artifact->sha1}, {"sha256", artifact->sha256}};
     auto recorded = (*store)->AddEvidence(evidence, actor);
     if (!recorded.ok()) return context.Fail("case add " + file.string(), recorded.status());
     ArtifactName name;
@@ -139,13 +143,18 @@ int RunAdd(const CaseCommandOptions& options, CliContext& context) {
     name.role = "evidence";
     Status named = (*store)->AddArtifactName(name);
     if (!named.ok()) return context.Fail("case add " + file.string(), named);
-    added.push_back({{"evidence_id", recorded->id}, {"uuid", recorded->uuid}, {"label", recorded->label},
-                     {"file", file.string()}, {"size", artifact->size}, {"md5", artifact->md5},
-                     {"sha1", artifact->sha1}, {"sha256", artifact->sha256}});
+    added.push_back({{"evidence_id", recorded->id},
+                     {"uuid", recorded->uuid},
+                     {"label", recorded->label},
+                     {"file", file.string()},
+                     {"size", artifact->size},
+                     {"md5", artifact->md5},
+                     {"sha1", artifact->sha1},
+                     {"sha256", artifact->sha256}});
     if (!context.json) {
       std::cout << "evidence " << recorded->id << " [" << recorded->label << "] " << file.string() << "\n"
-                << "  sha256 " << artifact->sha256 << "\n  sha1   " << artifact->sha1 << "\n  md5    "
-                << artifact->md5 << "\n";
+                << "  sha256 " << artifact->sha256 << "\n  sha1   " << artifact->sha1 << "\n  md5    " << artifact->md5
+                << "\n";
     }
   }
   if (context.json) PrintJson({{"added", added}});
@@ -177,9 +186,12 @@ int RunVerify(const CaseCommandOptions& options, CliContext& context) {
   if (context.json) {
     nlohmann::json problems = nlohmann::json::array();
     for (const auto& problem : report->problems) problems.push_back({{"where", problem.where}, {"what", problem.what}});
-    nlohmann::json out = {{"ok", report->ok()}, {"audit_records_checked", report->audit_records_checked},
-                          {"seals_checked", report->seals_checked}, {"artifacts_checked", report->artifacts_checked},
-                          {"trusted_public_key", verify.trusted_public_key.value_or("")}, {"problems", problems}};
+    nlohmann::json out = {{"ok", report->ok()},
+                          {"audit_records_checked", report->audit_records_checked},
+                          {"seals_checked", report->seals_checked},
+                          {"artifacts_checked", report->artifacts_checked},
+                          {"trusted_public_key", verify.trusted_public_key.value_or("")},
+                          {"problems", problems}};
     if (!report->ok()) out["first_break"] = problems[0];
     PrintJson(out);
   } else if (report->ok()) {
@@ -208,8 +220,11 @@ int RunSeal(const CaseCommandOptions& options, CliContext& context) {
   auto seal = (*store)->SealAudit(*key, CurrentUserActor());
   if (!seal.ok()) return context.Fail("case seal", seal.status());
   if (context.json) {
-    PrintJson({{"seq", seal->seq}, {"head_hash", seal->head_hash}, {"public_key", seal->public_key},
-               {"signature", seal->signature}, {"time_utc", seal->time_utc}});
+    PrintJson({{"seq", seal->seq},
+               {"head_hash", seal->head_hash},
+               {"public_key", seal->public_key},
+               {"signature", seal->signature},
+               {"time_utc", seal->time_utc}});
   } else {
     std::cout << "sealed audit seq " << seal->seq << " head " << seal->head_hash << "\n  key " << seal->public_key
               << "\n";
@@ -230,7 +245,8 @@ int RunKeys(const std::string& action, const CaseCommandOptions& options, CliCon
     public_key = *key;
   }
   if (context.json) {
-    nlohmann::json out = {{"key_dir", key_dir.string()}, {"private_key", LabKeyPath(key_dir).string()},
+    nlohmann::json out = {{"key_dir", key_dir.string()},
+                          {"private_key", LabKeyPath(key_dir).string()},
                           {"public_key_file", LabPublicKeyPath(key_dir).string()}};
     if (!public_key.empty()) out["public_key"] = public_key;
     PrintJson(out);
@@ -284,8 +300,9 @@ void RegisterCaseCommands(CLI::App& app, CliContext& context) {
 
   CLI::App* keys = app.add_subcommand("keys", "Manage the lab's Ed25519 key that seals audit chains");
   keys->require_subcommand(1);
-  keys->add_option("--key-dir", options->key_dir,
-                   "Key folder (default $INTERDICT_KEY_DIR, $XDG_CONFIG_HOME/interdict/keys, ~/.config/interdict/keys)");
+  keys->add_option(
+      "--key-dir", options->key_dir,
+      "Key folder (default $INTERDICT_KEY_DIR, $XDG_CONFIG_HOME/interdict/keys, ~/.config/interdict/keys)");
   CLI::App* generate = keys->add_subcommand("generate", "Create the lab key (private key mode 0600)");
   generate->add_flag("--force", options->force, "Replace an existing key");
   generate->callback([options, &context] { RunKeys("generate", *options, context); });

@@ -4,10 +4,9 @@
 #include "case/case_store.h"
 
 #include <fcntl.h>
+#include <openssl/rand.h>
 #include <pwd.h>
 #include <unistd.h>
-
-#include <openssl/rand.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -16,8 +15,8 @@
 #include <mutex>
 
 #include "case/artifact_files.h"
-#include "case/audit_crosscheck.h"
 #include "case/audit_chain.h"
+#include "case/audit_crosscheck.h"
 #include "case/sqlite_db.h"
 #include "core/clock.h"
 #include "core/hash.h"
@@ -65,21 +64,26 @@ class SqliteCaseStore final : public CaseStore {
     std::lock_guard lock(mutex_);
     INTERDICT_RETURN_IF_ERROR(db_->Exec(kCaseSchemaSql));
     return InTransaction([&]() -> Status {
-      const std::pair<const char*, std::string> facts[] = {
-          {"schema_version", std::to_string(kCaseSchemaVersion)},
-          {"case_uuid", info.case_uuid}, {"case_number", info.case_number}, {"examiner", info.examiner},
-          {"description", info.description}, {"created_utc", info.created_utc},
-          {"tool_version", info.tool_version}};
+      const std::pair<const char*, std::string> facts[] = {{"schema_version", std::to_string(kCaseSchemaVersion)},
+                                                           {"case_uuid", info.case_uuid},
+                                                           {"case_number", info.case_number},
+                                                           {"examiner", info.examiner},
+                                                           {"description", info.description},
+                                                           {"created_utc", info.created_utc},
+                                                           {"tool_version", info.tool_version}};
       for (const auto& [key, value] : facts) {
         INTERDICT_ASSIGN_OR_RETURN(SqliteStatement insert,
                                    db_->Prepare("INSERT INTO case_info(key, value) VALUES (?1, ?2)"));
-        INTERDICT_RETURN_IF_ERROR(insert.Bind(1, key).Bind(2, value).Run());
+        INTERDICT_RETURN_IF_ERROR(insert.BindAll(key, value).Run());
       }
       case_uuid_ = info.case_uuid;
       return AppendAudit(actor, "case.created",
-                         {{"case_uuid", info.case_uuid}, {"case_number", info.case_number},
-                          {"examiner", info.examiner}, {"description", info.description},
-                          {"tool_version", info.tool_version}, {"schema_version", kCaseSchemaVersion}});
+                         {{"case_uuid", info.case_uuid},
+                          {"case_number", info.case_number},
+                          {"examiner", info.examiner},
+                          {"description", info.description},
+                          {"tool_version", info.tool_version},
+                          {"schema_version", kCaseSchemaVersion}});
     });
   }
 
@@ -125,9 +129,8 @@ class SqliteCaseStore final : public CaseStore {
                                db_->Prepare("SELECT sha256, size, md5, sha1, media_type, created_utc FROM artifacts "
                                             "ORDER BY created_utc, sha256"));
     std::vector<ArtifactRecord> out;
-    INTERDICT_RETURN_IF_ERROR(select.ForEachRow([&](const SqliteStatement& row) {
-      out.push_back(ReadArtifactRow(row));
-    }));
+    INTERDICT_RETURN_IF_ERROR(
+        select.ForEachRow([&](const SqliteStatement& row) { out.push_back(ReadArtifactRow(row)); }));
     return out;
   }
 
@@ -140,19 +143,18 @@ class SqliteCaseStore final : public CaseStore {
           SqliteStatement insert,
           db_->Prepare("INSERT INTO artifact_names(artifact_sha256, evidence_id, parent_sha256, name, location, "
                        "role, job_id, created_utc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
-      INTERDICT_RETURN_IF_ERROR(insert.Bind(1, name.artifact_sha256)
-                                    .Bind(2, name.evidence_id)
-                                    .Bind(3, name.parent_sha256)
-                                    .Bind(4, name.name)
-                                    .Bind(5, name.location)
-                                    .Bind(6, name.role)
-                                    .Bind(7, name.job_id)
-                                    .Bind(8, UtcNowIso8601())
+      INTERDICT_RETURN_IF_ERROR(insert
+                                    .BindAll(name.artifact_sha256, name.evidence_id, name.parent_sha256, name.name,
+                                             name.location, name.role, name.job_id, UtcNowIso8601())
                                     .Run());
       return AppendAudit(ActorFor(name.job_id), "artifact.named",
-                         {{"name_id", db_->LastInsertRowId()}, {"artifact_sha256", name.artifact_sha256},
-                          {"evidence_id", OptionalToJson(name.evidence_id)}, {"parent_sha256", name.parent_sha256},
-                          {"name", name.name}, {"location", name.location}, {"role", name.role},
+                         {{"name_id", db_->LastInsertRowId()},
+                          {"artifact_sha256", name.artifact_sha256},
+                          {"evidence_id", OptionalToJson(name.evidence_id)},
+                          {"parent_sha256", name.parent_sha256},
+                          {"name", name.name},
+                          {"location", name.location},
+                          {"role", name.role},
                           {"job_id", OptionalToJson(name.job_id)}});
     });
   }
@@ -200,9 +202,13 @@ class SqliteCaseStore final : public CaseStore {
       INTERDICT_RETURN_IF_ERROR(insert.Bind(6, evidence.added_utc).Bind(7, CanonicalJson(evidence.details)).Run());
       evidence.id = db_->LastInsertRowId();
       return AppendAudit(actor, "evidence.added",
-                         {{"evidence_id", evidence.id}, {"uuid", evidence.uuid}, {"label", evidence.label},
-                          {"kind", evidence.kind}, {"source", evidence.source},
-                          {"artifact_sha256", evidence.artifact_sha256}, {"details", evidence.details}});
+                         {{"evidence_id", evidence.id},
+                          {"uuid", evidence.uuid},
+                          {"label", evidence.label},
+                          {"kind", evidence.kind},
+                          {"source", evidence.source},
+                          {"artifact_sha256", evidence.artifact_sha256},
+                          {"details", evidence.details}});
     });
     if (!status.ok()) return status;
     return evidence;
@@ -214,7 +220,7 @@ class SqliteCaseStore final : public CaseStore {
     return InTransaction([&]() -> Status {
       INTERDICT_ASSIGN_OR_RETURN(SqliteStatement update,
                                  db_->Prepare("UPDATE evidence SET details_json = ?1 WHERE id = ?2"));
-      INTERDICT_RETURN_IF_ERROR(update.Bind(1, CanonicalJson(details)).Bind(2, evidence_id).Run());
+      INTERDICT_RETURN_IF_ERROR(update.BindAll(CanonicalJson(details), evidence_id).Run());
       if (db_->Changes() != 1) return Status::NotFound("no evidence with id " + std::to_string(evidence_id));
       return AppendAudit(actor, "evidence.updated", {{"evidence_id", evidence_id}, {"details", details}});
     });
@@ -252,20 +258,21 @@ class SqliteCaseStore final : public CaseStore {
           db_->Prepare("INSERT INTO jobs(plugin_id, plugin_version, input_sha256, evidence_id, params_json, "
                        "pack_digests, outcome, attempts, message, started_utc) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, '', ?8)"));
-      INTERDICT_RETURN_IF_ERROR(insert.Bind(1, job.plugin_id)
-                                    .Bind(2, job.plugin_version)
-                                    .Bind(3, job.input_sha256)
-                                    .Bind(4, job.evidence_id)
-                                    .Bind(5, CanonicalJson(job.params))
-                                    .Bind(6, CanonicalJson(job.pack_digests))
-                                    .Bind(7, static_cast<int64_t>(job.attempts))
-                                    .Bind(8, job.started_utc)
+      INTERDICT_RETURN_IF_ERROR(insert
+                                    .BindAll(job.plugin_id, job.plugin_version, job.input_sha256, job.evidence_id,
+                                             CanonicalJson(job.params), CanonicalJson(job.pack_digests),
+                                             static_cast<int64_t>(job.attempts), job.started_utc)
                                     .Run());
       job_id = db_->LastInsertRowId();
       return AppendAudit(actor, "job.started",
-                         {{"job_id", job_id}, {"plugin_id", job.plugin_id}, {"plugin_version", job.plugin_version},
-                          {"input_sha256", job.input_sha256}, {"evidence_id", OptionalToJson(job.evidence_id)},
-                          {"params", job.params}, {"pack_digests", job.pack_digests}, {"attempts", job.attempts}});
+                         {{"job_id", job_id},
+                          {"plugin_id", job.plugin_id},
+                          {"plugin_version", job.plugin_version},
+                          {"input_sha256", job.input_sha256},
+                          {"evidence_id", OptionalToJson(job.evidence_id)},
+                          {"params", job.params},
+                          {"pack_digests", job.pack_digests},
+                          {"attempts", job.attempts}});
     });
     if (!status.ok()) return status;
     return job_id;
@@ -280,14 +287,13 @@ class SqliteCaseStore final : public CaseStore {
           SqliteStatement update,
           db_->Prepare("UPDATE jobs SET outcome = ?1, message = ?2, findings_count = ?3, finished_utc = ?4 "
                        "WHERE id = ?5 AND outcome = 'running'"));
-      INTERDICT_RETURN_IF_ERROR(
-          update.Bind(1, outcome).Bind(2, message).Bind(3, findings_count).Bind(4, UtcNowIso8601()).Bind(5, job_id).Run());
+      INTERDICT_RETURN_IF_ERROR(update.BindAll(outcome, message, findings_count, UtcNowIso8601(), job_id).Run());
       if (db_->Changes() != 1) {
         return Status::InvalidArgument("job " + std::to_string(job_id) + " does not exist or has already finished");
       }
-      return AppendAudit(actor, "job.finished",
-                         {{"job_id", job_id}, {"outcome", outcome}, {"message", message},
-                          {"findings_count", findings_count}});
+      return AppendAudit(
+          actor, "job.finished",
+          {{"job_id", job_id}, {"outcome", outcome}, {"message", message}, {"findings_count", findings_count}});
     });
   }
 
@@ -319,37 +325,24 @@ class SqliteCaseStore final : public CaseStore {
   }
 
   Result<int64_t> AddFinding(FindingRecord finding) override {
-    finding.created_utc = UtcNowIso8601();
-    std::string json_text = CanonicalJson(finding.json);
+    std::vector<FindingRecord> one;
+    one.push_back(std::move(finding));
+    INTERDICT_ASSIGN_OR_RETURN(std::vector<int64_t> ids, AddFindings(std::move(one)));
+    return ids.front();
+  }
+
+  Result<std::vector<int64_t>> AddFindings(std::vector<FindingRecord> findings) override {
     std::lock_guard lock(mutex_);
-    int64_t finding_id = 0;
+    std::vector<int64_t> ids;
     Status status = InTransaction([&]() -> Status {
-      INTERDICT_ASSIGN_OR_RETURN(
-          SqliteStatement insert,
-          db_->Prepare("INSERT INTO findings(job_id, evidence_id, artifact_sha256, plugin_id, plugin_version, kind, "
-                       "severity, location, summary, json, created_utc) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
-      INTERDICT_RETURN_IF_ERROR(insert.Bind(1, finding.job_id)
-                                    .Bind(2, finding.evidence_id)
-                                    .Bind(3, finding.artifact_sha256)
-                                    .Bind(4, finding.plugin_id)
-                                    .Bind(5, finding.plugin_version)
-                                    .Bind(6, finding.kind)
-                                    .Bind(7, finding.severity)
-                                    .Bind(8, finding.location)
-                                    .Bind(9, finding.summary)
-                                    .Bind(10, json_text)
-                                    .Bind(11, finding.created_utc)
-                                    .Run());
-      finding_id = db_->LastInsertRowId();
-      // The audit holds a digest of the finding, not the finding: the chain stays small and still pins it.
-      return AppendAudit("plugin:" + finding.plugin_id + "@" + finding.plugin_version, "finding.added",
-                         {{"finding_id", finding_id}, {"job_id", OptionalToJson(finding.job_id)},
-                          {"kind", finding.kind}, {"severity", finding.severity},
-                          {"artifact_sha256", finding.artifact_sha256}, {"json_sha256", Sha256Hex(json_text)}});
+      for (FindingRecord& finding : findings) {
+        INTERDICT_ASSIGN_OR_RETURN(int64_t id, InsertFinding(finding));
+        ids.push_back(id);
+      }
+      return Status::Ok();
     });
     if (!status.ok()) return status;
-    return finding_id;
+    return ids;
   }
 
   Result<std::vector<FindingRecord>> ListFindings() override {
@@ -410,20 +403,18 @@ class SqliteCaseStore final : public CaseStore {
       seal.head_hash = head.entry_hash;
       seal.public_key = key.public_key_hex();
       seal.time_utc = UtcNowIso8601();
-      INTERDICT_ASSIGN_OR_RETURN(seal.signature, key.Sign(SealMessage(case_uuid_, seal.seq, seal.head_hash,
-                                                                      seal.time_utc)));
+      INTERDICT_ASSIGN_OR_RETURN(seal.signature,
+                                 key.Sign(SealMessage(case_uuid_, seal.seq, seal.head_hash, seal.time_utc)));
       INTERDICT_ASSIGN_OR_RETURN(
           SqliteStatement insert,
           db_->Prepare("INSERT INTO audit_seals(seq, head_hash, public_key, signature, time_utc) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)"));
-      INTERDICT_RETURN_IF_ERROR(insert.Bind(1, seal.seq)
-                                    .Bind(2, seal.head_hash)
-                                    .Bind(3, seal.public_key)
-                                    .Bind(4, seal.signature)
-                                    .Bind(5, seal.time_utc)
-                                    .Run());
+      INTERDICT_RETURN_IF_ERROR(
+          insert.BindAll(seal.seq, seal.head_hash, seal.public_key, seal.signature, seal.time_utc).Run());
       return AppendAudit(actor, "audit.sealed",
-                         {{"seal_id", db_->LastInsertRowId()}, {"seq", seal.seq}, {"head_hash", seal.head_hash},
+                         {{"seal_id", db_->LastInsertRowId()},
+                          {"seq", seal.seq},
+                          {"head_hash", seal.head_hash},
                           {"public_key", seal.public_key}});
     });
     if (!status.ok()) return status;
@@ -522,22 +513,25 @@ class SqliteCaseStore final : public CaseStore {
         return Status::Ok();
       }
       if (existing.status().code() != StatusCode::kNotFound) return existing.status();
-      record = {staged.digests.sha256, staged.size, staged.digests.md5, staged.digests.sha1,
-                media_type.empty() ? "application/octet-stream" : media_type, UtcNowIso8601()};
-      INTERDICT_ASSIGN_OR_RETURN(
-          SqliteStatement insert,
-          db_->Prepare("INSERT INTO artifacts(sha256, size, md5, sha1, media_type, created_utc) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-      INTERDICT_RETURN_IF_ERROR(insert.Bind(1, record.sha256)
-                                    .Bind(2, static_cast<int64_t>(record.size))
-                                    .Bind(3, record.md5)
-                                    .Bind(4, record.sha1)
-                                    .Bind(5, record.media_type)
-                                    .Bind(6, record.created_utc)
+      record = {staged.digests.sha256,
+                staged.size,
+                staged.digests.md5,
+                staged.digests.sha1,
+                media_type.empty() ? "application/octet-stream" : media_type,
+                UtcNowIso8601()};
+      INTERDICT_ASSIGN_OR_RETURN(SqliteStatement insert,
+                                 db_->Prepare("INSERT INTO artifacts(sha256, size, md5, sha1, media_type, created_utc) "
+                                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+      INTERDICT_RETURN_IF_ERROR(insert
+                                    .BindAll(record.sha256, static_cast<int64_t>(record.size), record.md5, record.sha1,
+                                             record.media_type, record.created_utc)
                                     .Run());
       INTERDICT_RETURN_IF_ERROR(AppendAudit(actor, "artifact.stored",
-                                            {{"sha256", record.sha256}, {"size", record.size}, {"md5", record.md5},
-                                             {"sha1", record.sha1}, {"media_type", record.media_type},
+                                            {{"sha256", record.sha256},
+                                             {"size", record.size},
+                                             {"md5", record.md5},
+                                             {"sha1", record.sha1},
+                                             {"media_type", record.media_type},
                                              {"origin", origin}}));
       // Placed last: if the commit then fails, an unreferenced file named by its own hash is harmless.
       return files_.Place(staged);
@@ -547,6 +541,32 @@ class SqliteCaseStore final : public CaseStore {
       return status;
     }
     return record;
+  }
+
+  // Inserts one finding and its audit record. Must run inside InTransaction.
+  Result<int64_t> InsertFinding(FindingRecord& finding) {
+    finding.created_utc = UtcNowIso8601();
+    std::string json_text = CanonicalJson(finding.json);
+    INTERDICT_ASSIGN_OR_RETURN(
+        SqliteStatement insert,
+        db_->Prepare("INSERT INTO findings(job_id, evidence_id, artifact_sha256, plugin_id, plugin_version, kind, "
+                     "severity, location, summary, json, created_utc) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+    INTERDICT_RETURN_IF_ERROR(insert
+                                  .BindAll(finding.job_id, finding.evidence_id, finding.artifact_sha256,
+                                           finding.plugin_id, finding.plugin_version, finding.kind, finding.severity,
+                                           finding.location, finding.summary, json_text, finding.created_utc)
+                                  .Run());
+    int64_t finding_id = db_->LastInsertRowId();
+    // The audit holds a digest of the finding, not the finding: the chain stays small and still pins it.
+    INTERDICT_RETURN_IF_ERROR(AppendAudit("plugin:" + finding.plugin_id + "@" + finding.plugin_version, "finding.added",
+                                          {{"finding_id", finding_id},
+                                           {"job_id", OptionalToJson(finding.job_id)},
+                                           {"kind", finding.kind},
+                                           {"severity", finding.severity},
+                                           {"artifact_sha256", finding.artifact_sha256},
+                                           {"json_sha256", Sha256Hex(json_text)}}));
+    return finding_id;
   }
 
   static ArtifactRecord ReadArtifactRow(const SqliteStatement& select) {
@@ -611,11 +631,12 @@ class SqliteCaseStore final : public CaseStore {
   Result<std::vector<StoredAuditRow>> ReadAuditRows() {
     INTERDICT_ASSIGN_OR_RETURN(
         SqliteStatement select,
-        db_->Prepare("SELECT seq, time_utc, actor, action, details_json, prev_hash, entry_hash FROM audit ORDER BY seq"));
+        db_->Prepare(
+            "SELECT seq, time_utc, actor, action, details_json, prev_hash, entry_hash FROM audit ORDER BY seq"));
     std::vector<StoredAuditRow> rows;
     INTERDICT_RETURN_IF_ERROR(select.ForEachRow([&](const SqliteStatement& row) {
-      rows.push_back({row.ColumnInt(0), row.ColumnText(1), row.ColumnText(2), row.ColumnText(3),
-                      row.ColumnText(4), row.ColumnText(5), row.ColumnText(6)});
+      rows.push_back({row.ColumnInt(0), row.ColumnText(1), row.ColumnText(2), row.ColumnText(3), row.ColumnText(4),
+                      row.ColumnText(5), row.ColumnText(6)});
     }));
     return rows;
   }
@@ -629,9 +650,8 @@ class SqliteCaseStore final : public CaseStore {
     INTERDICT_ASSIGN_OR_RETURN(SqliteStatement artifacts,
                                db_->Prepare("SELECT sha256, size, md5, sha1, media_type, created_utc "
                                             "FROM artifacts ORDER BY sha256"));
-    INTERDICT_RETURN_IF_ERROR(artifacts.ForEachRow([&](const SqliteStatement& row) {
-      tables.artifacts.push_back(ReadArtifactRow(row));
-    }));
+    INTERDICT_RETURN_IF_ERROR(
+        artifacts.ForEachRow([&](const SqliteStatement& row) { tables.artifacts.push_back(ReadArtifactRow(row)); }));
     INTERDICT_ASSIGN_OR_RETURN(
         SqliteStatement jobs,
         db_->Prepare("SELECT id, plugin_id, plugin_version, input_sha256, outcome, message, findings_count "
@@ -656,8 +676,8 @@ class SqliteCaseStore final : public CaseStore {
         db_->Prepare("SELECT id, seq, head_hash, public_key, signature, time_utc FROM audit_seals ORDER BY id"));
     std::vector<StoredSealRow> rows;
     INTERDICT_RETURN_IF_ERROR(select.ForEachRow([&](const SqliteStatement& row) {
-      rows.push_back({row.ColumnInt(0), row.ColumnInt(1), row.ColumnText(2), row.ColumnText(3),
-                      row.ColumnText(4), row.ColumnText(5)});
+      rows.push_back({row.ColumnInt(0), row.ColumnInt(1), row.ColumnText(2), row.ColumnText(3), row.ColumnText(4),
+                      row.ColumnText(5)});
     }));
     return rows;
   }
@@ -675,14 +695,7 @@ class SqliteCaseStore final : public CaseStore {
         SqliteStatement insert,
         db_->Prepare("INSERT INTO audit(seq, time_utc, actor, action, details_json, prev_hash, entry_hash) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-    return insert.Bind(1, seq)
-        .Bind(2, time_utc)
-        .Bind(3, actor)
-        .Bind(4, action)
-        .Bind(5, details_text)
-        .Bind(6, head.entry_hash)
-        .Bind(7, entry_hash)
-        .Run();
+    return insert.BindAll(seq, time_utc, actor, action, details_text, head.entry_hash, entry_hash).Run();
   }
 
   Status InTransaction(const std::function<Status()>& body) {

@@ -18,11 +18,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/status.h"
 
@@ -198,6 +197,9 @@ class CaseStore {
   virtual Result<std::vector<ArtifactRecord>> ListArtifacts() = 0;
   // The last audit record (seq 0 and kGenesisHash for an empty log, which a created case never has).
   virtual Result<AuditRecord> AuditHead() = 0;
+  // Adds many findings in one transaction (each with its own audit record): a commit costs an fsync, so a
+  // scan with thousands of hits should batch them. All or none are stored. Returns the ids in order.
+  virtual Result<std::vector<int64_t>> AddFindings(std::vector<FindingRecord> findings) = 0;
 };
 
 // "user@host" of the calling process: the default actor for commands run by a person.

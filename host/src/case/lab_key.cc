@@ -28,9 +28,7 @@ std::filesystem::path DefaultKeyDir() {
 }
 
 std::filesystem::path LabKeyPath(const std::filesystem::path& key_dir) { return key_dir / kLabKeyFileName; }
-std::filesystem::path LabPublicKeyPath(const std::filesystem::path& key_dir) {
-  return key_dir / kLabPublicKeyFileName;
-}
+std::filesystem::path LabPublicKeyPath(const std::filesystem::path& key_dir) { return key_dir / kLabPublicKeyFileName; }
 
 Result<SigningKey> GenerateLabKey(const std::filesystem::path& key_dir, bool replace) {
   std::error_code ec;
@@ -63,9 +61,8 @@ Result<std::string> LoadLabPublicKey(const std::filesystem::path& key_dir) {
   std::string hex = *text;
   hex.erase(std::remove_if(hex.begin(), hex.end(), [](char c) { return c == '\n' || c == '\r' || c == ' '; }),
             hex.end());
-  bool is_hex = std::all_of(hex.begin(), hex.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  bool is_hex =
+      std::all_of(hex.begin(), hex.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
   if (hex.size() != kPublicKeyHexChars || !is_hex) {
     return Status::Corrupt(LabPublicKeyPath(key_dir).string() + " does not hold a 64-hex-digit Ed25519 public key");
   }

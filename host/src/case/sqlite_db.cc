@@ -76,8 +76,9 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::filesystem::path& pa
   sqlite3_busy_timeout(raw, kSqliteBusyTimeoutMs);
   // WAL lets readers (verify, reports) run beside one writer; FULL sync because a case record that
   // vanishes on power loss is worse than a slower write.
-  INTERDICT_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                                     "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;"));
+  INTERDICT_RETURN_IF_ERROR(
+      db->Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+               "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;"));
   return db;
 }
 
@@ -100,8 +101,8 @@ Result<SqliteStatement> SqliteDb::Prepare(const std::string& sql) {
   auto found = statements_.find(sql);
   if (found == statements_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                nullptr);
+    int rc =
+        sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return Error(rc, "preparing '" + sql + "'");
     found = statements_.emplace(sql, stmt).first;
   }
@@ -115,13 +116,17 @@ void SqliteDb::Rollback() {
 Status SqliteDb::Error(int rc, std::string_view what) const {
   std::string message = std::string(what) + ": " + sqlite3_errmsg(db_);
   switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT: return Status::InvalidArgument(message);
+    case SQLITE_CONSTRAINT:
+      return Status::InvalidArgument(message);
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Status::Corrupt(message);
+    case SQLITE_NOTADB:
+      return Status::Corrupt(message);
     case SQLITE_READONLY:
     case SQLITE_PERM:
-    case SQLITE_AUTH: return Status::PermissionDenied(message);
-    default: return Status::IoError(message);
+    case SQLITE_AUTH:
+      return Status::PermissionDenied(message);
+    default:
+      return Status::IoError(message);
   }
 }
 

@@ -39,6 +39,13 @@ class SqliteStatement {
   SqliteStatement& Bind(int index, int64_t value);
   SqliteStatement& Bind(int index, std::optional<int64_t> value);  // NULL when empty
   SqliteStatement& BindNull(int index);
+  // Binds every argument in order to ?1, ?2, ...
+  template <typename... Args>
+  SqliteStatement& BindAll(const Args&... args) {
+    int index = 0;
+    (Bind(++index, args), ...);
+    return *this;
+  }
 
   // Runs one step: true when a row is available, false when done; an error otherwise.
   Result<bool> Step();
