@@ -171,7 +171,8 @@ def mke2fs(root, out, size_mb, label):
     subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-I", "128", "-L", label,
                     "-U", fs_uuid, "-E", "hash_seed=" + fs_uuid + ",lazy_itable_init=0,lazy_journal_init=0",
                     "-O", "extent,huge_file,flex_bg,dir_nlink,^metadata_csum,^has_journal",
-                    "-d", root, out, "%dM" % size_mb], check=True, env=env)
+                    "-d", root, out, "%dM" % size_mb], check=True, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     # mke2fs -d copies each staged file's ctime (which no one can set) and atime (which reading the
     # staging tree moves): pin all three times with debugfs.
     # (128-byte inodes carry no nanosecond or creation-time fields that would need the same.)
@@ -301,7 +302,7 @@ def main():
         inner_img = os.path.join(work, "inner.img")
         mke2fs(inner_root, inner_img, 2, "appdata")
         sparse_img = os.path.join(work, "appdata.simg")
-        subprocess.run(["img2simg", inner_img, sparse_img], check=True)
+        subprocess.run(["img2simg", inner_img, sparse_img], check=True, stdout=subprocess.DEVNULL)
         with open(sparse_img, "rb") as f:
             sparse = f.read()
         export_zip = zip_bytes([("export/messages.txt", b"meet at the usual place\n"),

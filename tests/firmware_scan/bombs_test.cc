@@ -11,13 +11,6 @@
 namespace fwtest {
 namespace {
 
-void Put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void Put16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v);
-  b[at + 1] = static_cast<uint8_t>(v >> 8);
-}
 
 // Raw DEFLATE of `size` zero bytes (the shared "kernel").
 std::vector<uint8_t> DeflateZeros(size_t size) {

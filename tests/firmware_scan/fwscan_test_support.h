@@ -50,6 +50,19 @@ class TempDir {
 
 inline std::vector<uint8_t> Bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
+// Little-endian stores into a byte vector (the caller sized it).
+inline void Put16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
+  b[at] = static_cast<uint8_t>(v);
+  b[at + 1] = static_cast<uint8_t>(v >> 8);
+}
+inline void Put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+inline void Put64(std::vector<uint8_t>& b, size_t at, uint64_t v) {
+  Put32(b, at, static_cast<uint32_t>(v));
+  Put32(b, at + 4, static_cast<uint32_t>(v >> 32));
+}
+
 inline void WriteFile(const std::filesystem::path& path, const std::vector<uint8_t>& data) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary);

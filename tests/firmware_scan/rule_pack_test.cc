@@ -170,6 +170,12 @@ TEST(ScanConfig, RoundTripsThroughJson) {
   EXPECT_EQ(back->scan.timeout_seconds, 9);
   EXPECT_EQ(ScanConfigFromJson(nlohmann::json{{"packs", nlohmann::json::array()}}).status().code(),
             StatusCode::kInvalidArgument);
+  // The queue starts plugins with an empty configuration: every bundled pack, with the rule cache.
+  auto defaults = ScanConfigFromJson(nlohmann::json::object());
+  ASSERT_TRUE(defaults.ok());
+  ASSERT_EQ(defaults->packs.size(), BundledPacks().size());
+  for (size_t i = 0; i < defaults->packs.size(); ++i) EXPECT_EQ(defaults->packs[i].filename(), BundledPacks()[i]);
+  EXPECT_TRUE(defaults->cache_dir.has_value());
 }
 
 }  // namespace

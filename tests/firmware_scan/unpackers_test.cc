@@ -8,17 +8,6 @@
 namespace fwtest {
 namespace {
 
-void Put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void Put16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v);
-  b[at + 1] = static_cast<uint8_t>(v >> 8);
-}
-void Put64(std::vector<uint8_t>& b, size_t at, uint64_t v) {
-  Put32(b, at, static_cast<uint32_t>(v));
-  Put32(b, at + 4, static_cast<uint32_t>(v >> 32));
-}
 
 struct Collected {
   std::vector<Child> children;
@@ -36,6 +25,12 @@ Collected Unpack(const UnpackerFormat& format, std::vector<uint8_t> bytes, Unpac
   });
   c.notes = context.TakeNotes();
   return c;
+}
+
+std::vector<std::string> Names(const Collected& c) {
+  std::vector<std::string> names;
+  for (const Child& ch : c.children) names.push_back(ch.name);
+  return names;
 }
 
 std::string Content(const Child& child) {
@@ -334,9 +329,7 @@ TEST_F(FileSystemImages, Ext4FilesAreListedDepthFirstWithTheirContent) {
   ASSERT_TRUE(kExt4Format.probe(image, image.size()));
   Collected c = Unpack(kExt4Format, image);
   ASSERT_TRUE(c.status.ok()) << c.status.ToString();
-  std::vector<std::string> names;
-  for (const Child& ch : c.children) names.push_back(ch.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"/zz.txt", "/app/data.bin", "/etc/hosts.txt"}));
+  EXPECT_EQ(Names(c), (std::vector<std::string>{"/zz.txt", "/app/data.bin", "/etc/hosts.txt"}));
   EXPECT_EQ(Content(c.children[2]), "127.0.0.1 localhost\n");
   EXPECT_EQ(c.children[1].source->size(), 70000u);
   auto tail = ReadUpTo(*c.children[1].source, 69990, 100);
@@ -359,9 +352,7 @@ TEST_F(FileSystemImages, SquashfsFilesAreListedWithTheirContent) {
   ASSERT_TRUE(kSquashfsFormat.probe(image, image.size()));
   Collected c = Unpack(kSquashfsFormat, image);
   ASSERT_TRUE(c.status.ok()) << c.status.ToString();
-  std::vector<std::string> names;
-  for (const Child& ch : c.children) names.push_back(ch.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"/app/data.bin", "/etc/hosts.txt", "/zz.txt"}));
+  EXPECT_EQ(Names(c), (std::vector<std::string>{"/app/data.bin", "/etc/hosts.txt", "/zz.txt"}));
   EXPECT_EQ(Content(c.children[1]), "127.0.0.1 localhost\n");
   EXPECT_EQ(c.children[0].source->size(), 70000u);
 }

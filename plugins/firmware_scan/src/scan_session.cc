@@ -1,6 +1,8 @@
 #include "scan_session.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 namespace interdict::fwscan {
@@ -25,11 +27,31 @@ nlohmann::json ScanConfigToJson(const ScanConfig& c) {
   return j;
 }
 
+std::filesystem::path DefaultPacksDir() {
+  if (const char* env = std::getenv("INTERDICT_YARA_PACKS"); env && *env) return env;
+  return INTERDICT_YARA_SIGNATURES_DIR;
+}
+
+std::vector<std::filesystem::path> PacksIn(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> packs;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_directory() && std::filesystem::exists(entry.path() / kPackManifestName)) packs.push_back(entry.path());
+  }
+  std::sort(packs.begin(), packs.end());
+  return packs;
+}
+
 Result<ScanConfig> ScanConfigFromJson(const nlohmann::json& j) {
   if (!j.is_object()) return Status::InvalidArgument("scan configuration is not a JSON object");
   ScanConfig c;
   try {
-    for (const auto& p : j.at("packs")) c.packs.emplace_back(p.get<std::string>());
+    if (j.contains("packs")) {
+      for (const auto& p : j.at("packs")) c.packs.emplace_back(p.get<std::string>());
+    } else {
+      c.packs = PacksIn(DefaultPacksDir());
+      c.cache_dir = DefaultRuleCacheDir();
+    }
     c.allow_unsigned = j.value("allow_unsigned", false);
     if (j.contains("trusted_keys_dir")) c.trusted_keys_dir = j["trusted_keys_dir"].get<std::string>();
     if (j.contains("cache_dir")) c.cache_dir = j["cache_dir"].get<std::string>();

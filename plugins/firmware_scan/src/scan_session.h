@@ -32,7 +32,13 @@ struct ScanConfig {
 };
 
 nlohmann::json ScanConfigToJson(const ScanConfig& config);
+// Missing fields take their defaults; without "packs" every pack in DefaultPacksDir() is used, so the
+// plugin works when the queue starts it with an empty configuration.
 Result<ScanConfig> ScanConfigFromJson(const nlohmann::json& json);
+// $INTERDICT_YARA_PACKS, else the project's signatures/yara.
+std::filesystem::path DefaultPacksDir();
+// Every folder holding a pack.json directly under `dir`, sorted.
+std::vector<std::filesystem::path> PacksIn(const std::filesystem::path& dir);
 
 // Loads, verifies (refusing unsigned or tampered packs per the policy) and compiles the packs.
 Result<std::shared_ptr<const RuleSet>> LoadVerifiedRuleSet(const ScanConfig& config);
