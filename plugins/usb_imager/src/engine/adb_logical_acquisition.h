@@ -51,6 +51,13 @@ struct LogicalAcquisitionResult {
 Result<LogicalAcquisitionResult> PullTree(AdbSyncClient& sync, const std::string& remote_root,
                                           const std::filesystem::path& out_dir, const nlohmann::json& device);
 
+// What `interdict acquire --source adb:[SERIAL] --logical` runs: finds the ADB interface (ff/42/01) of the
+// device with that USB serial (any, if empty and only one), authenticates with the lab key at `key_path`
+// (created on first use), and pulls `remote_root` into `out_dir`.
+Result<LogicalAcquisitionResult> AcquireAdbLogical(const std::string& serial, const std::filesystem::path& key_path,
+                                                   const std::string& remote_root,
+                                                   const std::filesystem::path& out_dir);
+
 }  // namespace interdict::usb
 
 #endif  // INTERDICT_USB_IMAGER_ENGINE_ADB_LOGICAL_ACQUISITION_H_

@@ -1,6 +1,9 @@
 #include "engine/firehose_block_source.h"
 
 #include <algorithm>
+#include <charconv>
+
+#include "transport/libusb_transport.h"
 
 namespace interdict::usb {
 
@@ -89,6 +92,38 @@ nlohmann::json FirehoseBlockSource::Statistics() const { return session_->Detail
 Result<std::string> FirehoseBlockSource::DeviceSha256() {
   if (!session_->connected()) return Status::Disconnected("EDL device not connected");
   return session_->firehose().GetSha256Digest(lun_, first_sector_, sector_count(), sector_size());
+}
+
+Result<std::unique_ptr<FirehoseBlockSource>> OpenEdlSource(std::string_view spec,
+                                                           const std::filesystem::path& programmer,
+                                                           const std::string& memory_name) {
+  const size_t slash = spec.find('/');
+  if (slash == std::string_view::npos || slash + 1 == spec.size()) {
+    return Status::InvalidArgument("edl source must be edl:[VID:PID[:SERIAL]]/lunN or edl:[...]/PARTITION");
+  }
+  DeviceSelector selector;
+  if (slash > 0) {
+    INTERDICT_ASSIGN_OR_RETURN(selector, ParseDeviceSelector(spec.substr(0, slash)));
+  } else {
+    selector.vendor_id = kQualcommVendorId;
+    selector.product_id = kQualcommEdlProductId;
+  }
+  selector.interface_class = kUsbClassAny;
+  TransportOpener opener = [selector]() -> Result<std::unique_ptr<UsbTransport>> {
+    INTERDICT_ASSIGN_OR_RETURN(auto transport, LibusbTransport::Open(selector));
+    return std::unique_ptr<UsbTransport>(std::move(transport));
+  };
+  EdlOptions options;
+  options.programmer = programmer;
+  options.memory_name = memory_name;
+  INTERDICT_ASSIGN_OR_RETURN(std::shared_ptr<EdlSession> session, EdlSession::Open(opener, options));
+  const std::string_view target = spec.substr(slash + 1);
+  if (target.rfind("lun", 0) == 0 && target.size() > 3) {
+    uint32_t lun = 0;
+    auto [end, ec] = std::from_chars(target.data() + 3, target.data() + target.size(), lun);
+    if (ec == std::errc() && end == target.data() + target.size()) return FirehoseBlockSource::ForLun(session, lun);
+  }
+  return FirehoseBlockSource::ForPartition(session, std::string(target));
 }
 
 }  // namespace interdict::usb

@@ -7,8 +7,10 @@
 #ifndef INTERDICT_USB_IMAGER_ENGINE_FIREHOSE_BLOCK_SOURCE_H_
 #define INTERDICT_USB_IMAGER_ENGINE_FIREHOSE_BLOCK_SOURCE_H_
 
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/block_source.h"
@@ -45,6 +47,12 @@ class FirehoseBlockSource final : public BlockSource {
   std::string partition_;
   SourceIdentity identity_;
 };
+
+// Opens what `--source edl:SPEC` names: SPEC = "[VID:PID[:SERIAL]]/lunN" or "[VID:PID[:SERIAL]]/PARTITION"
+// (default device 05c6:9008). Runs Sahara with `programmer` (required) and Firehose configure.
+Result<std::unique_ptr<FirehoseBlockSource>> OpenEdlSource(std::string_view spec,
+                                                           const std::filesystem::path& programmer,
+                                                           const std::string& memory_name = kDefaultEdlMemory);
 
 }  // namespace interdict::usb
 
