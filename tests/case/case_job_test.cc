@@ -96,6 +96,8 @@ TEST_F(CaseJobTest, CompletedJobLeavesItsFindingArtifactAndOutcomeInTheCase) {
   auto report = store_->Verify();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok());
+  // Nothing is left behind in the case's staging folder, where the artifact was streamed.
+  EXPECT_TRUE(std::filesystem::is_empty(scratch_.path() / "case" / "staging"));
 }
 
 TEST_F(CaseJobTest, JobThatCannotStartIsRecordedAsStartFailedWithAFinding) {

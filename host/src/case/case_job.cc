@@ -4,6 +4,7 @@
 #include <array>
 #include <string_view>
 
+#include "case/artifact_files.h"
 #include "core/files.h"
 
 namespace interdict {
@@ -168,7 +169,15 @@ Result<RecordedJob> RecordJobIntoCase(CaseStore& store, const JobSpec& spec, con
     return events.on_artifact ? events.on_artifact(artifact) : Status::Ok();
   };
 
-  auto ran = RunJob(spec, recording);
+  // Produced artifacts are streamed into the case's own staging folder, so storing them is a rename on the
+  // same file system, and evidence-derived bytes never sit in a shared temporary folder.
+  JobSpec staged_spec = spec;
+  if (staged_spec.artifact_dir.empty()) {
+    staged_spec.artifact_dir = store.dir() / kStagingDirName;
+    std::error_code ec;
+    std::filesystem::create_directories(staged_spec.artifact_dir, ec);
+  }
+  auto ran = RunJob(staged_spec, recording);
   Status flushed = flush_findings();  // failures already kept in store_failure
   (void)flushed;
   if (ran.ok()) {

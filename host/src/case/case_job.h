@@ -9,6 +9,9 @@
 // Outcome strings (jobs.outcome): completed, corrupt-input, plugin-error, crashed, timeout, memory-limit,
 // cpu-limit, seccomp-violation, protocol-error, start-failed, cancelled.
 //
+// Produced artifacts are streamed into CASE_DIR/staging (unless spec.artifact_dir says otherwise), so moving
+// them into the store is a rename.
+//
 // Thread-safety: as CaseStore and RunJob; callbacks arrive on the calling thread.
 #ifndef INTERDICT_CASE_CASE_JOB_H_
 #define INTERDICT_CASE_CASE_JOB_H_
