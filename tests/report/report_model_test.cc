@@ -26,6 +26,30 @@ TEST(ReportModel, AcquisitionSummaryReadsIdentityHashesVerificationAndBadRanges)
   EXPECT_EQ(s.bad_bytes_total, 1536u);
 }
 
+TEST(ReportModel, AcquisitionSummaryReadsTheUsbImagersAcquisitionLog) {
+  const json details = {
+      {"schema", "interdict.acquisition-log/1"},
+      {"source", {{"uri", "usb:3412:cdab:SIM"}, {"kind", "usb-mass-storage"}, {"serial", "INTERDICT-SIM-0001"},
+                  {"capacity_bytes", 67108864}, {"sector_size", 4096}, {"details", {{"vendor", "SimCorp"}}}}},
+      {"digests", {{"md5", "aa"}, {"sha256", "bb"}}},
+      {"bad_sectors", 4},
+      {"bad_ranges", {{{"first_sector", 5}, {"sector_count", 3}, {"error", "medium error"}},
+                      {{"first_sector", 1000}, {"sector_count", 1}, {"error", "medium error"}}}},
+      {"verification", {{"source", {{"ran", true}, {"matches", true}}}, {"image", {{"ran", true}, {"matches", false}}}}}};
+  const AcquisitionSummary s = ParseAcquisitionSummary(details);
+  EXPECT_EQ(s.device.front(), (std::pair<std::string, std::string>{"uri", "usb:3412:cdab:SIM"}));
+  EXPECT_EQ(s.device.back(), (std::pair<std::string, std::string>{"vendor", "SimCorp"}));
+  EXPECT_EQ(s.size_bytes, 67108864u);
+  ASSERT_EQ(s.hashes.size(), 2u);
+  EXPECT_EQ(s.hashes[1], (std::pair<std::string, std::string>{"sha256", "bb"}));
+  ASSERT_EQ(s.bad_ranges.size(), 2u);
+  EXPECT_EQ(s.bad_ranges[0].offset, 5u * 4096);
+  EXPECT_EQ(s.bad_ranges[0].length, 3u * 4096);
+  EXPECT_EQ(s.bad_bytes_total, 4u * 4096);
+  EXPECT_EQ(s.verification, "mismatch");
+  EXPECT_EQ(s.verification_detail, "source re-read: matches; image re-read: DOES NOT MATCH");
+}
+
 TEST(ReportModel, AcquisitionSummaryToleratesMalformedDetails) {
   for (const json& details : {json(nullptr), json("text"), json::array({1, 2}),
                               json{{"device", "not an object"}, {"bad_ranges", {{{"offset", -1}, {"length", 5}}}},

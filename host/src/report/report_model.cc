@@ -110,6 +110,64 @@ bool EndsWith(const std::string& text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+
+// Sector size for sector-numbered bad ranges: source.sector_size of an acquisition log, else 512.
+uint64_t SectorSize(const json& details) {
+  constexpr uint64_t kDefaultSectorBytes = 512;
+  constexpr uint64_t kMaxSectorBytes = 1u << 20;
+  auto source = details.find("source");
+  if (source == details.end() || !source->is_object()) return kDefaultSectorBytes;
+  const std::optional<uint64_t> size = Field(*source, "sector_size");
+  return size && *size > 0 && *size <= kMaxSectorBytes ? *size : kDefaultSectorBytes;
+}
+
+// The USB imager records its whole acquisition log (schema "interdict.acquisition-log/1") as the evidence
+// details: device identity under "source", hashes under "digests", source and image re-read verification.
+void ReadAcquisitionLog(const json& details, AcquisitionSummary& summary) {
+  if (auto source = details.find("source"); source != details.end() && source->is_object()) {
+    for (const char* key : {"uri", "kind", "serial", "sector_size"}) {
+      if (std::string value = StringField(*source, key); !value.empty() && value != "\"\"") {
+        summary.device.emplace_back(key, value);
+      }
+    }
+    if (auto identity = source->find("details"); identity != source->end() && identity->is_object()) {
+      for (const auto& [key, value] : identity->items()) {
+        if (summary.device.size() >= kMaxDeviceFields) break;
+        summary.device.emplace_back(Capped(key), ScalarText(value));
+      }
+    }
+    if (!summary.size_bytes) summary.size_bytes = Field(*source, "capacity_bytes");
+  }
+  if (summary.hashes.empty()) {
+    if (auto digests = details.find("digests"); digests != details.end() && digests->is_object()) {
+      for (const auto& [key, value] : digests->items()) {
+        if (summary.hashes.size() >= kMaxDeviceFields) break;
+        summary.hashes.emplace_back(Capped(key), ScalarText(value));
+      }
+    }
+  }
+  auto verification = details.find("verification");
+  if (verification == details.end() || !verification->is_object() || verification->contains("verified") ||
+      verification->contains("status")) {
+    return;
+  }
+  bool any_ran = false, all_match = true;
+  std::string detail;
+  for (const char* side : {"source", "image"}) {
+    auto it = verification->find(side);
+    if (it == verification->end() || !it->is_object()) continue;
+    const bool ran = it->value("ran", false);
+    const bool matches = it->contains("matches") && (*it)["matches"].is_boolean() && (*it)["matches"].get<bool>();
+    if (!detail.empty()) detail += "; ";
+    detail += std::string(side) + " re-read: " + (!ran ? "not run" : matches ? "matches" : "DOES NOT MATCH");
+    any_ran = any_ran || ran;
+    if (ran && !matches) all_match = false;
+  }
+  if (detail.empty()) return;
+  summary.verification = !any_ran ? "not verified" : all_match ? "verified" : "mismatch";
+  summary.verification_detail = Capped(detail);
+}
+
 }  // namespace
 
 bool IsProblemOutcome(const std::string& outcome) { return outcome != "completed"; }
@@ -145,10 +203,20 @@ AcquisitionSummary ParseAcquisitionSummary(const json& details) {
     }
   }
   summary.size_bytes = Field(details, "size_bytes");
+  ReadAcquisitionLog(details, summary);
+  const uint64_t sector_size = SectorSize(details);
   if (auto ranges = details.find("bad_ranges"); ranges != details.end() && ranges->is_array()) {
     for (const json& range : *ranges) {
       std::optional<uint64_t> offset, length;
-      if (range.is_object()) {
+      if (range.is_object() && range.contains("first_sector")) {  // the USB imager's sector ranges
+        const std::optional<uint64_t> first = Field(range, "first_sector");
+        const std::optional<uint64_t> count = Field(range, "sector_count");
+        if (first && count && *first <= std::numeric_limits<uint64_t>::max() / sector_size &&
+            *count <= std::numeric_limits<uint64_t>::max() / sector_size) {
+          offset = *first * sector_size;
+          length = *count * sector_size;
+        }
+      } else if (range.is_object()) {
         offset = Field(range, "offset");
         length = Field(range, "length");
       } else if (range.is_array() && range.size() == 2) {
