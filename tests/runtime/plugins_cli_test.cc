@@ -1,9 +1,11 @@
 // `interdict plugins list|verify` run as a real binary over the test plugin folder.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,9 +16,9 @@ struct CommandResult {
   std::string output;
 };
 
-CommandResult RunInterdict(const std::string& arguments) {
-  std::string command = std::string(INTERDICT_BINARY_DIR) + "/bin/interdict --plugin-dir " +
-                        INTERDICT_TEST_PLUGIN_DIR + " " + arguments + " 2>/dev/null";
+CommandResult RunInterdict(const std::string& arguments, const std::string& plugin_dir = INTERDICT_TEST_PLUGIN_DIR) {
+  std::string command =
+      std::string(INTERDICT_BINARY_DIR) + "/bin/interdict --plugin-dir " + plugin_dir + " " + arguments + " 2>/dev/null";
   CommandResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -52,6 +54,54 @@ TEST(PluginsCommand, VerifyExitsWithVerificationFailedOnlyWhenAPluginFails) {
   EXPECT_EQ(failed.exit_code, 4);
   EXPECT_NE(failed.output.find("NOT VERIFIED"), std::string::npos) << failed.output;
   EXPECT_EQ(RunInterdict("plugins verify org.interdict.no-such-plugin").exit_code, 3);
+}
+
+// A small input file, removed afterwards.
+class InputFile {
+ public:
+  explicit InputFile(const std::string& contents) {
+    char pattern[] = "/tmp/interdict-cli-input-XXXXXX";
+    int fd = ::mkstemp(pattern);
+    path_ = pattern;
+    if (fd >= 0) {
+      EXPECT_EQ(::write(fd, contents.data(), contents.size()), static_cast<ssize_t>(contents.size()));
+      ::close(fd);
+    }
+  }
+  ~InputFile() { ::unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(PluginsCommand, RunPrintsTheExamplePluginsFindingAndExitsWithFindings) {
+  InputFile input("abc");
+  CommandResult result = RunInterdict("--json plugins run org.interdict.example " + input.path(), INTERDICT_PLUGIN_DIR);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  std::vector<nlohmann::json> lines;
+  size_t start = 0;
+  while (start < result.output.size()) {
+    size_t end = result.output.find('\n', start);
+    lines.push_back(nlohmann::json::parse(result.output.substr(start, end - start)));
+    start = end + 1;
+  }
+  ASSERT_EQ(lines.size(), 3u) << result.output;
+  // SHA-256 of "abc".
+  EXPECT_EQ(lines[0]["finding"]["sha256"], "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(lines[0]["finding"]["size"], 3);
+  EXPECT_EQ(lines[1]["artifact"]["name"], "byte-histogram.json");
+  EXPECT_EQ(lines[2]["outcome"]["termination"], "completed");
+  EXPECT_EQ(lines[2]["outcome"]["plugin"], "org.interdict.example@1.0.0");
+}
+
+TEST(PluginsCommand, RunReportsACrashedPluginAndRefusesInputsItDoesNotAccept) {
+  InputFile input("abc");
+  CommandResult crashed = RunInterdict("plugins run org.interdict.test.segfault --force " + input.path());
+  EXPECT_EQ(crashed.exit_code, 5) << crashed.output;
+  EXPECT_NE(crashed.output.find("crashed (killed by SIGSEGV)"), std::string::npos) << crashed.output;
+  EXPECT_EQ(RunInterdict("plugins run org.interdict.test.segfault " + input.path()).exit_code, 3);
+  EXPECT_EQ(RunInterdict("plugins run org.interdict.test.checksum-mismatch --force " + input.path()).exit_code, 3);
 }
 
 }  // namespace

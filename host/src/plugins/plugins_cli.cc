@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "plugins/plugin_discovery.h"
+#ifdef INTERDICT_HAVE_PLUGINS_RUN
+#include "plugins/plugins_run_command.h"
+#endif
 
 namespace interdict {
 namespace {
@@ -122,6 +125,9 @@ void RegisterPluginCommands(CLI::App& app, CliContext& context) {
                 "exit 4 if any fails");
   verify->add_option("ids", options->ids, "Plugin ids to verify (default: all)");
   verify->callback([&context, options] { RunVerify(context, *options); });
+#ifdef INTERDICT_HAVE_PLUGINS_RUN
+  AddPluginsRunCommand(*plugins, context);
+#endif
 }
 
 }  // namespace interdict
