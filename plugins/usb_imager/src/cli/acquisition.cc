@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <tuple>
 
 #include "core/clock.h"
@@ -10,7 +11,9 @@
 #include "core/progress.h"
 #include "protocol/mass_storage.h"
 #include "transport/libusb_transport.h"
+#include "engine/adb_logical_acquisition.h"
 #include "engine/file_block_source.h"
+#include "engine/firehose_block_source.h"
 
 #ifdef INTERDICT_HAVE_CASE_STORE
 #include "case/case_store.h"
@@ -74,7 +77,7 @@ Status RegisterWithCase(const AcquireRequest& request, const std::filesystem::pa
   }
   EvidenceRecord evidence;
   evidence.label = request.metadata.evidence_number.empty() ? outcome->report.source.uri : request.metadata.evidence_number;
-  evidence.kind = outcome->report.source.kind == "usb-mass-storage" ? "usb-acquisition" : "image-file";
+  evidence.kind = outcome->report.source.kind.rfind("usb-", 0) == 0 ? "usb-acquisition" : "image-file";
   evidence.source = outcome->report.source.uri;
   evidence.artifact_sha256 = stored.front().record.sha256;
   evidence.details = ReportToJson(outcome->report);
@@ -97,9 +100,44 @@ Status RegisterWithCase(const AcquireRequest& request, const std::filesystem::pa
 }
 #endif
 
+// adb:[SERIAL] --logical: files over sync into the output folder, with a manifest (no image, no map).
+Result<AcquireOutcome> AcquireAdbFiles(const AcquireRequest& request) {
+  if (!request.logical) return Status::InvalidArgument("adb: sources are logical only: add --logical");
+  if (request.out_dir.empty()) return Status::Unsupported("adb --logical writes to --out DIR (case import: later)");
+  std::filesystem::path key = request.adb_key;
+  if (key.empty()) {
+    const char* config = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    key = std::filesystem::path(config != nullptr ? config : std::string(home != nullptr ? home : ".") + "/.config") /
+          "interdict" / "adbkey";
+  }
+  INTERDICT_ASSIGN_OR_RETURN(LogicalAcquisitionResult pulled,
+                             AcquireAdbLogical(request.source.substr(4), key, request.remote_root, request.out_dir));
+  AcquireOutcome outcome;
+  outcome.work_dir = request.out_dir;
+  outcome.report.command_line = request.command_line;
+  outcome.report.source.uri = request.source;
+  outcome.report.source.kind = "usb-android-adb-logical";
+  outcome.report.source.details = {{"manifest", pulled.manifest_path.string()},
+                                   {"manifest_sha256", pulled.manifest_sha256},
+                                   {"files_copied", pulled.files_copied},
+                                   {"bytes_copied", pulled.bytes_copied},
+                                   {"failures", pulled.failures}};
+  outcome.exit_code = pulled.failures == 0 ? kExitOk : kExitIncomplete;
+  outcome.report.final_state = "copied " + std::to_string(pulled.files_copied) + " files (" +
+                               std::to_string(pulled.bytes_copied) + " bytes), " + std::to_string(pulled.failures) +
+                               " not copied; manifest " + pulled.manifest_path.string();
+  outcome.report.exit_code = outcome.exit_code;
+  return outcome;
+}
+
 }  // namespace
 
-Result<std::unique_ptr<BlockSource>> OpenSource(const std::string& source) {
+Result<std::unique_ptr<BlockSource>> OpenSource(const std::string& source, const std::filesystem::path& programmer) {
+  if (source.rfind("edl:", 0) == 0) {
+    INTERDICT_ASSIGN_OR_RETURN(auto edl, OpenEdlSource(std::string_view(source).substr(4), programmer));
+    return std::unique_ptr<BlockSource>(std::move(edl));
+  }
   if (source.rfind("file:", 0) == 0) {
     INTERDICT_ASSIGN_OR_RETURN(auto file, FileBlockSource::Open(source.substr(5)));
     return std::unique_ptr<BlockSource>(std::move(file));
@@ -122,7 +160,8 @@ Result<AcquireOutcome> Acquire(const AcquireRequest& request) {
     return Status::InvalidArgument("give exactly one of --out DIR and --case DIR");
   }
   if (request.chunk_bytes == 0) return Status::InvalidArgument("chunk size must be positive");
-  INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<BlockSource> source, OpenSource(request.source));
+  if (request.source.rfind("adb:", 0) == 0) return AcquireAdbFiles(request);
+  INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<BlockSource> source, OpenSource(request.source, request.programmer));
   const SourceIdentity identity = source->identity();
 
   AcquireOutcome outcome;
@@ -201,6 +240,13 @@ Result<AcquireOutcome> Acquire(const AcquireRequest& request) {
   progress.Finish(run.ok() ? identity.capacity_bytes : report.result.bytes_total,
                   "bad sectors: " + std::to_string(report.result.bad_sectors));
   report.source_statistics = source->Statistics();
+  if (auto* edl = dynamic_cast<FirehoseBlockSource*>(source.get()); edl != nullptr && run.ok()) {
+    // The programmer's own SHA-256 of what it read, against ours of what arrived.
+    auto device = edl->DeviceSha256();
+    report.source_statistics["device_sha256"] = device.ok() ? *device : device.status().ToString();
+    report.source_statistics["device_sha256_matches"] =
+        device.ok() && *device == report.result.digests.Get(HashAlgorithm::kSha256);
+  }
   for (const auto& f : writer->files()) report.image_files.push_back(f.string());
 
   if (run.ok() && request.verify) {

@@ -24,7 +24,11 @@ namespace interdict::usb {
 inline constexpr char kDefaultImageName[] = "image";
 
 struct AcquireRequest {
-  std::string source;                 // "usb:VID:PID[:SERIAL]", "usb:BUS-ADDR" or "file:PATH"
+  std::string source;                 // "usb:VID:PID[:SERIAL]", "usb:BUS-ADDR", "file:PATH", "edl:...", "adb:..."
+  std::filesystem::path programmer;   // edl: the signed Firehose programmer (its SHA-256 goes into the log)
+  bool logical = false;               // adb: copy files over sync instead of imaging
+  std::string remote_root = "/sdcard";  // adb --logical: the tree to copy
+  std::filesystem::path adb_key;      // adb: the lab key ("" = ~/.config/interdict/adbkey, created once)
   std::filesystem::path out_dir;      // either this ...
   std::filesystem::path case_dir;     // ... or this
   std::string image_name = kDefaultImageName;
@@ -54,7 +58,9 @@ struct AcquireOutcome {
 };
 
 // Opens "usb:..." or "file:..." as a BlockSource.
-Result<std::unique_ptr<BlockSource>> OpenSource(const std::string& source);
+// "edl:[VID:PID[:SERIAL]]/lunN|/PARTITION" needs `programmer` (docs/usb-edl-adb.md).
+Result<std::unique_ptr<BlockSource>> OpenSource(const std::string& source,
+                                                const std::filesystem::path& programmer = {});
 
 // Runs the acquisition. A Status is returned only when nothing useful could start (bad arguments, source
 // not found, output not writable); everything after that ends in an outcome with its exit code and logs.

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/acquisition.h"
+#include "protocol/handset_modes.h"
 #include "transport/libusb_transport.h"
 
 namespace interdict {
@@ -19,25 +20,9 @@ void OnInterrupt(int) { g_interrupted.store(true); }
 
 // What the imager can do with a device, from its interface classes.
 std::string Capability(const usb::EnumeratedDevice& device, std::string* mode) {
-  for (const auto& interface : device.interfaces) {
-    if (interface.cls == usb::kUsbClassMassStorage && interface.subclass == 0x06 && interface.protocol == 0x50) {
-      *mode = "mass-storage (BOT/SCSI)";
-      return "acquire --source usb:" + device.identity.VidPid() +
-             (device.identity.serial.empty() ? "" : ":" + device.identity.serial);
-    }
-  }
-  for (const auto& interface : device.interfaces) {
-    if (interface.cls == 0xFF && interface.subclass == 0x42 && interface.protocol == 0x01) {
-      *mode = "android-adb";
-      return "not yet supported (issue 4)";
-    }
-  }
-  if (device.identity.vendor_id == 0x05C6 && device.identity.product_id == 0x9008) {
-    *mode = "qualcomm-edl";
-    return "not yet supported (issue 4)";
-  }
-  *mode = "unknown";
-  return "none";
+  usb::HandsetMode recognised = usb::ClassifyHandset(device);
+  *mode = recognised.mode;
+  return recognised.action;
 }
 
 // "4096", "64K", "1M", "2G" (binary units). A bad size is a usage error, reported by CLI11.
@@ -101,7 +86,13 @@ void RegisterAcquire(CLI::App& app, CliContext& context) {
   auto wait_s = std::make_shared<int>(120);
 
   CLI::App* cmd = app.add_subcommand("acquire", "Image a USB mass-storage device or an image file/block device");
-  cmd->add_option("--source", request->source, "usb:VID:PID[:SERIAL], usb:BUS-ADDR or file:PATH")->required();
+  cmd->add_option("--source", request->source,
+                  "usb:VID:PID[:SERIAL], usb:BUS-ADDR, file:PATH, edl:[VID:PID[:SERIAL]]/lunN|/PARTITION or "
+                  "adb:[SERIAL]")->required();
+  cmd->add_option("--programmer", request->programmer, "edl: the Firehose programmer to upload (hash is logged)");
+  cmd->add_flag("--logical", request->logical, "adb: copy files (sync) with per-file hashes and a manifest");
+  cmd->add_option("--remote-root", request->remote_root, "adb --logical: the tree to copy")->capture_default_str();
+  cmd->add_option("--adb-key", request->adb_key, "adb: the lab's RSA key (created on first use)");
   cmd->add_option("--out", request->out_dir, "Write image, map and logs into this folder");
   cmd->add_option("--case", request->case_dir, "Write into this case as evidence with audit records");
   cmd->add_option("--name", request->image_name, "Base name of the image files")->capture_default_str();

@@ -4,6 +4,9 @@
 //                 [--timeout-lba N ...] [--disconnect-after BYTES] [--reconnect-after-ms MS]
 //                 [--slow-us-per-mib US] [--serial S] [--kill-after BYTES] [--counters-json FILE]
 //                 -- COMMAND ARGS...
+//   interdict-sim --edl-lun IMAGE [--edl-lun IMAGE ...] [--edl-nak LUN:SECTOR ...]
+//                 [--edl-accept-programmer SHA256] [--disconnect-after BYTES] ... -- COMMAND ARGS...
+//   interdict-sim --adb-root DIR [--adb-refuse-auth] ... -- COMMAND ARGS...
 //
 // The emulated device lives in this process (a umockdev usbfs handler); COMMAND runs as a child with
 // UMOCKDEV_DIR and LD_PRELOAD=libumockdev-preload.so.0 so its libusb calls reach it. Exit status: the
@@ -18,12 +21,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "sim/adb_device_model.h"
+#include "sim/edl_device_model.h"
 #include "sim/mass_storage_model.h"
 #include "sim/usbfs_emulator.h"
 
@@ -58,7 +64,16 @@ int main(int argc, char** argv) {
   std::string serial = SimDeviceInfo().serial;
   std::string counters_json;
   std::vector<std::string> command;
-  app.add_option("--mass-storage", image, "Image file backing the emulated device (read-only)")->required();
+  std::vector<std::string> edl_luns, edl_naks;
+  std::string edl_programmer_sha256, adb_root;
+  bool adb_refuse_auth = false;
+  app.add_option("--mass-storage", image, "Image file backing the emulated device (read-only)");
+  app.add_option("--edl-lun", edl_luns, "Emulate a Qualcomm EDL handset (05c6:9008): image of LUN n (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--edl-nak", edl_naks, "EDL: reads touching LUN:SECTOR are refused (repeatable)")->allow_extra_args(false);
+  app.add_option("--edl-accept-programmer", edl_programmer_sha256, "EDL: SHA-256 of the only programmer accepted");
+  app.add_option("--adb-root", adb_root, "Emulate an ADB handset (18d1:4ee7) serving DIR as its /");
+  app.add_flag("--adb-refuse-auth", adb_refuse_auth, "ADB: the user dismisses the 'Allow USB debugging?' prompt");
   app.add_option("--bad-lba", bad, "Unreadable sector (repeatable)")->allow_extra_args(false);
   app.add_option("--stall-lba", stall, "The first read touching this sector stalls (repeatable)")->allow_extra_args(false);
   app.add_option("--short-read-lba", short_read, "The first read touching this sector comes back short")->allow_extra_args(false);
@@ -83,12 +98,67 @@ int main(int argc, char** argv) {
   faults.reconnect_after = std::chrono::milliseconds(reconnect_ms);
   faults.slow_us_per_mib = slow;
 
-  auto model = MassStorageModel::Open(image, info, faults);
-  if (!model.ok()) {
-    std::fprintf(stderr, "interdict-sim: %s\n", model.status().ToString().c_str());
+  if ((image.empty() ? 0 : 1) + (edl_luns.empty() ? 0 : 1) + (adb_root.empty() ? 0 : 1) != 1) {
+    std::fprintf(stderr, "interdict-sim: give exactly one of --mass-storage, --edl-lun, --adb-root\n");
     return kExitSimFailure;
   }
-  auto emulator = UsbfsEmulator::Start(**model);
+  // One emulated handset; the rest of main sees it through these three.
+  std::unique_ptr<MassStorageModel> storage;
+  std::unique_ptr<EdlDeviceModel> edl;
+  std::unique_ptr<AdbDeviceModel> adb;
+  std::function<uint64_t()> bytes_served;
+  std::function<uint64_t()> write_class;
+  std::function<nlohmann::json()> counters_of;
+  interdict::Status opened;
+  if (!image.empty()) {
+    auto model = MassStorageModel::Open(image, info, faults);
+    if (model.ok()) storage = std::move(model).value();
+    opened = model.status();
+  } else if (!edl_luns.empty()) {
+    EdlSimFaults edl_faults;
+    edl_faults.disconnect_after_bytes = faults.disconnect_after_bytes;
+    edl_faults.reconnect_after = faults.reconnect_after;
+    edl_faults.accepted_programmer_sha256 = edl_programmer_sha256;
+    for (const auto& nak : edl_naks) {
+      const size_t colon = nak.find(':');
+      if (colon == std::string::npos) {
+        std::fprintf(stderr, "interdict-sim: --edl-nak wants LUN:SECTOR, got %s\n", nak.c_str());
+        return kExitSimFailure;
+      }
+      edl_faults.nak_sectors.insert({static_cast<uint32_t>(std::stoul(nak.substr(0, colon))),
+                                     std::stoull(nak.substr(colon + 1))});
+    }
+    auto model = EdlDeviceModel::Open(std::vector<std::filesystem::path>(edl_luns.begin(), edl_luns.end()),
+                                      EdlSimIdentity(), edl_faults);
+    if (model.ok()) edl = std::move(model).value();
+    opened = model.status();
+  } else {
+    AdbSimOptions options;
+    options.root = adb_root;
+    options.user_accepts_prompt = !adb_refuse_auth;
+    auto model = AdbDeviceModel::Open(options);
+    if (model.ok()) adb = std::move(model).value();
+    opened = model.status();
+  }
+  if (!opened.ok()) {
+    std::fprintf(stderr, "interdict-sim: %s\n", opened.ToString().c_str());
+    return kExitSimFailure;
+  }
+  if (storage) {
+    bytes_served = [&] { return storage->counters().bytes_served; };
+    write_class = [&] { return storage->counters().write_class_commands; };
+    counters_of = [&] { return storage->counters().ToJson(); };
+  } else if (edl) {
+    bytes_served = [&] { return edl->counters().bytes_served; };
+    write_class = [&] { return edl->counters().write_class_commands; };
+    counters_of = [&] { return edl->counters().ToJson(); };
+  } else {
+    bytes_served = [&] { return adb->counters().bytes_served; };
+    write_class = [&] { return adb->counters().write_class_commands; };
+    counters_of = [&] { return adb->counters().ToJson(); };
+  }
+  auto emulator = storage ? UsbfsEmulator::Start(*storage)
+                          : UsbfsEmulator::Start(edl ? static_cast<EmulatedUsbDevice&>(*edl) : *adb);
   if (!emulator.ok()) {
     std::fprintf(stderr, "interdict-sim: %s\n", emulator.status().ToString().c_str());
     return kExitSimFailure;
@@ -120,7 +190,7 @@ int main(int argc, char** argv) {
   if (kill_after > 0) {
     killer = std::thread([&] {
       while (!child_done.load()) {
-        if ((*model)->counters().bytes_served >= kill_after) {
+        if (bytes_served() >= kill_after) {
           std::fprintf(stderr, "interdict-sim: killing the command after %llu bytes served\n",
                        static_cast<unsigned long long>(kill_after));
           ::kill(g_child, SIGKILL);
@@ -136,17 +206,14 @@ int main(int argc, char** argv) {
   child_done.store(true);
   if (killer.joinable()) killer.join();
 
-  const SimCounters counters = (*model)->counters();
-  nlohmann::json summary = counters.ToJson();
+  nlohmann::json summary = counters_of();
   summary["urbs_submitted"] = (*emulator)->urbs_submitted();
   if (!counters_json.empty()) std::ofstream(counters_json) << summary.dump(2) << "\n";
-  std::fprintf(stderr, "interdict-sim: %llu commands, %llu reads, %llu bytes served, %llu write-class\n",
-               static_cast<unsigned long long>(counters.commands), static_cast<unsigned long long>(counters.reads),
-               static_cast<unsigned long long>(counters.bytes_served),
-               static_cast<unsigned long long>(counters.write_class_commands));
-  if (counters.write_class_commands > 0) {
+  const uint64_t refused_writes = write_class();
+  std::fprintf(stderr, "interdict-sim: %s\n", summary.dump().c_str());
+  if (refused_writes > 0) {
     std::fprintf(stderr, "interdict-sim: FAILED: %llu write-class command(s) reached the emulated device\n",
-                 static_cast<unsigned long long>(counters.write_class_commands));
+                 static_cast<unsigned long long>(refused_writes));
     return kExitWriteCommandSeen;
   }
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
