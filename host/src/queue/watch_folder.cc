@@ -81,6 +81,8 @@ Result<std::filesystem::path> WatchFolder::Ingest(const std::filesystem::path& f
   }
   CaseInfo info;
   info.case_number = stem;
+  // Nobody examined it yet: the lab server that took it in stands in, so the audit log says who made the case.
+  info.examiner = "lab server " + actor_;
   info.description = "evidence dropped into watch folder " + watch_dir_.string();
   INTERDICT_ASSIGN_OR_RETURN(auto store, CaseStore::Create(case_dir, info, actor_));
   INTERDICT_ASSIGN_OR_RETURN(std::string media_type, SniffMediaTypeOfFile(file));
