@@ -53,10 +53,11 @@ class AdbUsbfsTest : public ::testing::Test {
     files_[relative] = Sha256Hex(bytes.data(), bytes.size());
     mtimes_[relative] = mtime;
   }
-  void StartDevice(bool user_accepts = true) {
+  void StartDevice(bool user_accepts = true, std::optional<uint64_t> disconnect_after_bytes = std::nullopt) {
     sim::AdbSimOptions options;
     options.root = root_;
     options.user_accepts_prompt = user_accepts;
+    options.disconnect_after_bytes = disconnect_after_bytes;
     auto model = sim::AdbDeviceModel::Open(options);
     ASSERT_TRUE(model.ok()) << model.status().ToString();
     model_ = std::move(model).value();
@@ -198,6 +199,30 @@ TEST_F(AdbUsbfsTest, MissingPathAndUnreadableFileAreReportedNotFatal) {
   Status recv = (*sync)->Recv("/sdcard/nothing.bin", [](std::span<const uint8_t>) { return Status::Ok(); });
   EXPECT_EQ(recv.code(), StatusCode::kUnreadable);
   EXPECT_NE(recv.message().find("No such file"), std::string::npos);
+}
+
+TEST_F(AdbUsbfsTest, DisconnectMidPullStopsWithAManifestOfWhatWasCopied) {
+  // LIST order is sorted and directories are walked last-in first-out: Download/ (11 + 0 bytes) is copied
+  // before DCIM/Camera/, whose first file (300 KiB) crosses the threshold.
+  StartDevice(true, 64 * 1024);
+  ConnectOrDie();
+  auto sync = AdbSyncClient::Open(*connection_);
+  ASSERT_TRUE(sync.ok());
+  const auto out = dir_ / "interrupted";
+  auto result = PullTree(**sync, "/sdcard", out, {});
+  ASSERT_EQ(result.status().code(), StatusCode::kDisconnected) << result.status().ToString();
+  std::ifstream in(out / "manifest.json");
+  const nlohmann::json manifest = nlohmann::json::parse(in);
+  EXPECT_EQ(manifest["state"].get<std::string>().rfind("stopped: ", 0), 0u);
+  std::map<std::string, nlohmann::json> by_path;
+  for (const auto& entry : manifest["entries"]) by_path[entry["remote_path"]] = entry;
+  EXPECT_EQ(by_path.at("/sdcard/Download/notes.txt")["sha256"], files_.at("sdcard/Download/notes.txt"));
+  const auto& cut = by_path.at("/sdcard/DCIM/Camera/IMG_0001.jpg");
+  EXPECT_FALSE(cut.contains("sha256"));
+  EXPECT_NE(cut["error"].get<std::string>().find("isconnect"), std::string::npos) << cut.dump();
+  EXPECT_FALSE(by_path.count("/sdcard/DCIM/Camera/IMG_0002.jpg"));  // never reached
+  EXPECT_EQ(manifest["files_copied"], 2);
+  EXPECT_EQ(model_->counters().write_class_commands, 0u);
 }
 
 }  // namespace

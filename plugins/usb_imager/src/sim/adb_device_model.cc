@@ -54,8 +54,14 @@ BulkReply AdbDeviceModel::Control(std::span<const uint8_t> setup) {
   return AnswerStandardControl(setup, "Interdict", "Simulated Android Handset", options_.serial);
 }
 
+bool AdbDeviceModel::Gone() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return gone_;
+}
+
 BulkReply AdbDeviceModel::HostIn(size_t length) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (gone_) return {BulkReply::Kind::kGone, {}};
   if (outgoing_.empty()) return {BulkReply::Kind::kNoReply, {}};
   std::vector<uint8_t>& front = outgoing_.front();
   BulkReply reply;
@@ -71,6 +77,7 @@ BulkReply AdbDeviceModel::HostIn(size_t length) {
 
 BulkReply AdbDeviceModel::HostOut(std::span<const uint8_t> data) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (gone_) return {BulkReply::Kind::kGone, {}};
   BulkReply accepted;
   accepted.data.resize(data.size());
   if (awaiting_payload_) {
@@ -228,6 +235,11 @@ std::vector<uint8_t> AdbDeviceModel::SyncAnswer(uint32_t id, const std::string& 
         counters_.bytes_served += static_cast<uint64_t>(n);
       }
       ::close(fd);
+      if (options_.disconnect_after_bytes && counters_.bytes_served > *options_.disconnect_after_bytes) {
+        gone_ = true;
+        outgoing_.clear();
+        return {};
+      }
       ++counters_.files_served;
       Append(out, EncodeSyncDone(SyncExpect::kRecv));
       return out;

@@ -6,7 +6,8 @@
 //
 // Services: sync: (STAT, LIST, RECV, QUIT) and exec:getprop / exec:id. Any other service, or a sync SEND /
 // DELE, is refused, counted as write-class and reported on stderr at once (interdict-sim exits non-zero).
-// Paths are resolved inside the root (no escape by ".." or symlinks); files are read-only. Thread-safe.
+// Paths are resolved inside the root (no escape by ".." or symlinks); files are read-only. Fault injection:
+// a permanent disconnect after N bytes served. Thread-safe.
 #ifndef INTERDICT_USB_IMAGER_SIM_ADB_DEVICE_MODEL_H_
 #define INTERDICT_USB_IMAGER_SIM_ADB_DEVICE_MODEL_H_
 
@@ -35,6 +36,9 @@ struct AdbSimOptions {
   bool user_accepts_prompt = true;
   std::vector<std::string> authorized_keys;  // AUTH(RSAPUBLICKEY) payloads
   uint32_t max_payload = kAdbMaxPayload;
+  // Fault: the cable is pulled (for good) once a RECV takes the served total past this many bytes; the
+  // data of that RECV is never delivered.
+  std::optional<uint64_t> disconnect_after_bytes;
 };
 
 struct AdbSimCounters {
@@ -52,7 +56,7 @@ class AdbDeviceModel final : public EmulatedUsbDevice {
   BulkReply HostOut(std::span<const uint8_t> data) override;
   BulkReply HostIn(size_t length) override;
   BulkReply Control(std::span<const uint8_t> setup) override;
-  bool Gone() override { return false; }
+  bool Gone() override;
   std::string DeviceRecord() const override;
 
   AdbSimCounters counters() const;
@@ -75,6 +79,7 @@ class AdbDeviceModel final : public EmulatedUsbDevice {
   std::optional<AdbHeader> awaiting_payload_;
   std::vector<uint8_t> token_;
   bool connected_ = false;
+  bool gone_ = false;
   uint32_t max_payload_ = kAdbMinPayload;
   uint32_t next_stream_ = 1;
   std::map<uint32_t, std::vector<uint8_t>> sync_buffers_;  // by our (device) stream id
