@@ -36,6 +36,16 @@ TEST(ScanCli, ScansTheHandsetImageAndExitsWithFindings) {
   EXPECT_EQ(last["rule_packs"].size(), 3u);
 }
 
+TEST(ScanCli, InputsMayFollowTheRuleOptions) {
+  auto [rc, out] = RunCommand(Interdict() + " --in-process scan --no-cache --rules '" +
+                              (SignaturesDir() / "android-firmware").string() + "' '" +
+                              (SignaturesDir() / "android-firmware/fixtures/positive/build.prop").string() + "' '" +
+                              (SignaturesDir() / "android-firmware/fixtures/negative/user_build.prop").string() + "' 2>&1");
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("build.prop: 1 layers scanned, 1 rule matches"), std::string::npos) << out;
+  EXPECT_NE(out.find("user_build.prop: 1 layers scanned, 0 rule matches, outcome clean"), std::string::npos) << out;
+}
+
 TEST(ScanCli, TamperedPackIsRefusedWithExitCodeFour) {
   TempDir dir;
   for (const auto& name : BundledPacks()) {

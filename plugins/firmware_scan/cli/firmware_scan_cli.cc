@@ -214,7 +214,11 @@ void RegisterFirmwareScanCommands(CLI::App& app, CliContext& context) {
   auto args = std::make_shared<ScanArgs>();
   CLI::App* scan = app.add_subcommand("scan", "Unpack inputs layer by layer and match every layer against YARA rule packs");
   scan->add_option("inputs", args->inputs, "Image files or files to scan")->required()->check(CLI::ExistingFile);
-  scan->add_option("--rules", args->packs, "Rule pack folders (signatures/yara/<pack>)")->required()->check(CLI::ExistingDirectory);
+  // One folder per --rules, so that inputs may follow it on the command line.
+  scan->add_option("--rules", args->packs, "Rule pack folder (signatures/yara/<pack>); repeat for more packs")
+      ->required()
+      ->allow_extra_args(false)
+      ->check(CLI::ExistingDirectory);
   scan->add_option("--threads", args->threads, "Inputs scanned at once")->check(CLI::Range(1, 64))->capture_default_str();
   scan->add_option("--case", args->case_dir, "Record the scan, its findings and extracted files into this case");
   scan->add_flag("--allow-unsigned", args->allow_unsigned, "Accept rule packs without a signature (never for casework)");
