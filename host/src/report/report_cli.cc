@@ -32,6 +32,7 @@ struct ValidateArgs {
   std::string answers;
   std::string work_dir;
   std::string signatures_dir;
+  std::string tools_dir;
   bool print_answers = false;
 };
 
@@ -119,7 +120,7 @@ int RunValidate(const ValidateArgs& args, CliContext& context) {
   }
   ValidationOptions options;
   options.command_line = OwnCommandLine();
-  options.tools_dir = ExecutableDir();
+  options.tools_dir = args.tools_dir.empty() ? ExecutableDir() : std::filesystem::path(args.tools_dir);
   options.plugin_dir = context.plugin_dir;
   options.work_dir = args.work_dir;
   options.signatures_dir =
@@ -192,6 +193,9 @@ void RegisterReportCommands(CLI::App& app, CliContext& context) {
   validate->add_option("--signatures", validate_args->signatures_dir,
                        "Signature folder with rule packs and fixtures (default: $INTERDICT_SIGNATURE_DIR or the "
                        "source tree's signatures/)");
+  validate->add_option("--tools-dir", validate_args->tools_dir,
+                       "Folder of the installed interdict, interdict-sim and interdict-worker (default: beside this "
+                       "program)");
   validate->add_flag("--print-answers", validate_args->print_answers, "Print the built-in expected answers and exit");
   validate->callback([validate_args, &context] { RunValidate(*validate_args, context); });
 }
