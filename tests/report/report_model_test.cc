@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace interdict {
 namespace {
 
@@ -30,7 +32,7 @@ TEST(ReportModel, AcquisitionSummaryReadsTheUsbImagersAcquisitionLog) {
   const json details = {
       {"schema", "interdict.acquisition-log/1"},
       {"source", {{"uri", "usb:3412:cdab:SIM"}, {"kind", "usb-mass-storage"}, {"serial", "INTERDICT-SIM-0001"},
-                  {"capacity_bytes", 67108864}, {"sector_size", 4096}, {"details", {{"vendor", "SimCorp"}}}}},
+                  {"capacity_bytes", 67108864}, {"sector_size", 4096}, {"details", {{"vendor", "SimCorp"}, {"serial", "INTERDICT-SIM-0001"}}}}},
       {"digests", {{"md5", "aa"}, {"sha256", "bb"}}},
       {"bad_sectors", 4},
       {"bad_ranges", {{{"first_sector", 5}, {"sector_count", 3}, {"error", "medium error"}},
@@ -39,6 +41,7 @@ TEST(ReportModel, AcquisitionSummaryReadsTheUsbImagersAcquisitionLog) {
   const AcquisitionSummary s = ParseAcquisitionSummary(details);
   EXPECT_EQ(s.device.front(), (std::pair<std::string, std::string>{"uri", "usb:3412:cdab:SIM"}));
   EXPECT_EQ(s.device.back(), (std::pair<std::string, std::string>{"vendor", "SimCorp"}));
+  EXPECT_EQ(std::count_if(s.device.begin(), s.device.end(), [](const auto& f) { return f.first == "serial"; }), 1);
   EXPECT_EQ(s.size_bytes, 67108864u);
   ASSERT_EQ(s.hashes.size(), 2u);
   EXPECT_EQ(s.hashes[1], (std::pair<std::string, std::string>{"sha256", "bb"}));

@@ -1,6 +1,7 @@
 #include "report/case_uco_report.h"
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <map>
 

@@ -1,6 +1,6 @@
 #include "report/dfxml_report.h"
 
-#include <cerrno>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 

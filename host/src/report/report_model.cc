@@ -133,7 +133,10 @@ void ReadAcquisitionLog(const json& details, AcquisitionSummary& summary) {
     if (auto identity = source->find("details"); identity != source->end() && identity->is_object()) {
       for (const auto& [key, value] : identity->items()) {
         if (summary.device.size() >= kMaxDeviceFields) break;
-        summary.device.emplace_back(Capped(key), ScalarText(value));
+        std::pair<std::string, std::string> field{Capped(key), ScalarText(value)};
+        if (std::find(summary.device.begin(), summary.device.end(), field) == summary.device.end()) {
+          summary.device.push_back(std::move(field));
+        }
       }
     }
     if (!summary.size_bytes) summary.size_bytes = Field(*source, "capacity_bytes");
