@@ -109,6 +109,25 @@ TEST_F(CaseStoreTest, CreateRefusesADirectoryThatHoldsACaseAndLeavesItAlone) {
   EXPECT_TRUE(VerifyCase().ok());
 }
 
+TEST_F(CaseStoreTest, ReadOnlyOpenVerifiesAndWritesNothing) {
+  ASSERT_TRUE(store_->StoreArtifactBytes("abc", "", kActor).ok());
+  store_.reset();
+  const std::string db_before = testing::ReadFile(case_dir() / "case.db");
+  auto reader = CaseStore::OpenReadOnly(case_dir());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto report = (*reader)->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->audit_records_checked, 2);
+  EXPECT_EQ((*reader)->Audit(kActor, "note", {}).code(), StatusCode::kPermissionDenied);
+  auto stored = (*reader)->StoreArtifactBytes("new bytes", "", kActor);
+  ASSERT_FALSE(stored.ok());
+  EXPECT_EQ(stored.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(std::filesystem::is_empty(case_dir() / "staging"));
+  reader->reset();
+  EXPECT_EQ(testing::ReadFile(case_dir() / "case.db"), db_before);
+}
+
 TEST(CaseStoreOpen, RefusesAFolderWithoutACase) {
   ScratchDir scratch;
   auto opened = CaseStore::Open(scratch.path());

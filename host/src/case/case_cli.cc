@@ -60,7 +60,7 @@ int RunInit(const CaseCommandOptions& options, CliContext& context) {
 }
 
 int RunInfo(const CaseCommandOptions& options, CliContext& context) {
-  auto store = CaseStore::Open(options.case_dir);
+  auto store = CaseStore::OpenReadOnly(options.case_dir);
   if (!store.ok()) return context.Fail("case info", store.status());
   CaseStore& open = **store;
   auto info = open.Info();
@@ -162,7 +162,8 @@ int RunAdd(const CaseCommandOptions& options, CliContext& context) {
 }
 
 int RunVerify(const CaseCommandOptions& options, CliContext& context) {
-  auto store = CaseStore::Open(options.case_dir);
+  // Verification never writes to the case it checks.
+  auto store = CaseStore::OpenReadOnly(options.case_dir);
   if (!store.ok()) return context.Fail("case verify", store.status());
   VerifyOptions verify;
   verify.rehash_artifacts = !options.no_rehash;

@@ -55,8 +55,8 @@ nlohmann::json OptionalToJson(const std::optional<int64_t>& value) {
 
 class SqliteCaseStore final : public CaseStore {
  public:
-  SqliteCaseStore(std::filesystem::path dir, std::unique_ptr<SqliteDb> db)
-      : dir_(std::move(dir)), files_(dir_), db_(std::move(db)) {}
+  SqliteCaseStore(std::filesystem::path dir, std::unique_ptr<SqliteDb> db, bool read_only)
+      : dir_(std::move(dir)), files_(dir_), db_(std::move(db)), read_only_(read_only) {}
 
   const std::filesystem::path& dir() const override { return dir_; }
 
@@ -107,6 +107,7 @@ class SqliteCaseStore final : public CaseStore {
 
   Result<ArtifactRecord> StoreArtifactFile(const std::filesystem::path& file, const std::string& media_type,
                                            bool move_file, const std::string& actor) override {
+    INTERDICT_RETURN_IF_ERROR(RefuseIfReadOnly());
     // Hashing and copying happen outside the lock and the transaction: they may take minutes.
     INTERDICT_ASSIGN_OR_RETURN(StagedArtifact staged, move_file ? files_.StageMove(file) : files_.StageCopy(file));
     return StoreStaged(staged, media_type, actor, {{"source", file.string()}, {"moved", move_file}});
@@ -114,6 +115,7 @@ class SqliteCaseStore final : public CaseStore {
 
   Result<ArtifactRecord> StoreArtifactBytes(std::string_view bytes, const std::string& media_type,
                                             const std::string& actor) override {
+    INTERDICT_RETURN_IF_ERROR(RefuseIfReadOnly());
     INTERDICT_ASSIGN_OR_RETURN(StagedArtifact staged, files_.StageBytes(bytes));
     return StoreStaged(staged, media_type, actor, nlohmann::json::object());
   }
@@ -698,6 +700,12 @@ class SqliteCaseStore final : public CaseStore {
     return insert.BindAll(seq, time_utc, actor, action, details_text, head.entry_hash, entry_hash).Run();
   }
 
+  // Other mutations are refused by SQLite itself; storing files is refused before anything is staged.
+  Status RefuseIfReadOnly() const {
+    if (read_only_) return Status::PermissionDenied("case " + dir_.string() + " is open read-only");
+    return Status::Ok();
+  }
+
   Status InTransaction(const std::function<Status()>& body) {
     INTERDICT_RETURN_IF_ERROR(db_->BeginImmediate());
     Status status = body();
@@ -714,6 +722,7 @@ class SqliteCaseStore final : public CaseStore {
   ArtifactFiles files_;
   std::mutex mutex_;
   std::unique_ptr<SqliteDb> db_;
+  const bool read_only_;
   std::string case_uuid_;
 };
 
@@ -751,8 +760,8 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Create(const std::filesystem::path
 
   auto created = [&]() -> Result<std::unique_ptr<CaseStore>> {
     INTERDICT_RETURN_IF_ERROR(ArtifactFiles(dir).CreateDirectories());
-    INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(db_path, /*create=*/false));
-    auto store = std::make_unique<SqliteCaseStore>(dir, std::move(db));
+    INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(db_path, SqliteOpenMode::kReadWrite));
+    auto store = std::make_unique<SqliteCaseStore>(dir, std::move(db), /*read_only=*/false);
     INTERDICT_RETURN_IF_ERROR(store->Initialise(filled, actor));
     return std::unique_ptr<CaseStore>(std::move(store));
   }();
@@ -763,16 +772,28 @@ Result<std::unique_ptr<CaseStore>> CaseStore::Create(const std::filesystem::path
   return created;
 }
 
-Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& dir) {
+namespace {
+
+Result<std::unique_ptr<CaseStore>> OpenCase(const std::filesystem::path& dir, SqliteOpenMode mode) {
   std::filesystem::path db_path = dir / kCaseDbFileName;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(db_path, ec)) {
     return Status::NotFound(dir.string() + " is not a case directory (no " + kCaseDbFileName + ")");
   }
-  INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(db_path, /*create=*/false));
-  auto store = std::make_unique<SqliteCaseStore>(dir, std::move(db));
+  INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(db_path, mode));
+  auto store = std::make_unique<SqliteCaseStore>(dir, std::move(db), mode == SqliteOpenMode::kReadOnly);
   INTERDICT_RETURN_IF_ERROR(store->CheckSchema());
   return std::unique_ptr<CaseStore>(std::move(store));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CaseStore>> CaseStore::Open(const std::filesystem::path& dir) {
+  return OpenCase(dir, SqliteOpenMode::kReadWrite);
+}
+
+Result<std::unique_ptr<CaseStore>> CaseStore::OpenReadOnly(const std::filesystem::path& dir) {
+  return OpenCase(dir, SqliteOpenMode::kReadOnly);
 }
 
 }  // namespace interdict

@@ -152,6 +152,9 @@ class CaseStore {
                                                    const std::string& actor);
   // Opens an existing case.
   static Result<std::unique_ptr<CaseStore>> Open(const std::filesystem::path& dir);
+  // Opens an existing case without ever writing to it (verification, reports, a case on read-only media).
+  // Every mutating call then fails with kPermissionDenied.
+  static Result<std::unique_ptr<CaseStore>> OpenReadOnly(const std::filesystem::path& dir);
   virtual ~CaseStore() = default;
 
   virtual const std::filesystem::path& dir() const = 0;

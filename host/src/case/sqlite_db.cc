@@ -1,5 +1,6 @@
 #include "case/sqlite_db.h"
 
+#include <cstdio>
 #include <string>
 
 namespace interdict {
@@ -62,24 +63,65 @@ std::optional<int64_t> SqliteStatement::ColumnOptionalInt(int column) const {
   return ColumnInt(column);
 }
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::filesystem::path& path, bool create) {
-  sqlite3* raw = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
-    sqlite3_close(raw);
-    return Status::IoError("cannot open " + path.string() + ": " + message);
+namespace {
+
+// file: URI for a path (RFC 3986 escaping of the characters SQLite's URI parser treats specially).
+std::string FileUri(const std::filesystem::path& path, std::string_view query) {
+  std::string uri = "file:";
+  for (char c : path.string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char escaped[4];
+      std::snprintf(escaped, sizeof(escaped), "%%%02X", static_cast<unsigned char>(c));
+      uri += escaped;
+    } else {
+      uri += c;
+    }
   }
-  std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, kSqliteBusyTimeoutMs);
-  // WAL lets readers (verify, reports) run beside one writer; FULL sync because a case record that
-  // vanishes on power loss is worse than a slower write.
-  INTERDICT_RETURN_IF_ERROR(
-      db->Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-               "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;"));
+  return uri.append("?").append(query);
+}
+
+Result<sqlite3*> OpenHandle(const std::string& name, int flags) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
+  if (rc == SQLITE_OK) return raw;
+  std::string message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+  sqlite3_close(raw);
+  return Status::IoError("cannot open " + name + ": " + message);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::filesystem::path& path, SqliteOpenMode mode) {
+  if (mode == SqliteOpenMode::kReadWrite) {
+    INTERDICT_ASSIGN_OR_RETURN(sqlite3 * raw, OpenHandle(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX));
+    std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
+    db->Configure();
+    // WAL lets readers (verify, reports) run beside one writer; FULL sync because a case record that
+    // vanishes on power loss is worse than a slower write.
+    INTERDICT_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"));
+    return db;
+  }
+  const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+  std::unique_ptr<SqliteDb> db;
+  auto read_only = OpenHandle(FileUri(path, "mode=ro"), flags);
+  if (read_only.ok()) {
+    db.reset(new SqliteDb(*read_only));
+    db->Configure();
+    // A WAL database opened read-only still needs its shared-memory index; where that cannot be created
+    // the first read fails, and the file is then read as immutable.
+    if (db->Exec("SELECT count(*) FROM sqlite_schema").ok()) return db;
+    db.reset();
+  }
+  INTERDICT_ASSIGN_OR_RETURN(sqlite3 * raw, OpenHandle(FileUri(path, "mode=ro&immutable=1"), flags));
+  db.reset(new SqliteDb(raw));
+  db->Configure();
   return db;
+}
+
+void SqliteDb::Configure() {
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, kSqliteBusyTimeoutMs);
+  sqlite3_exec(db_, "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF;", nullptr, nullptr, nullptr);
 }
 
 SqliteDb::~SqliteDb() {

@@ -72,10 +72,16 @@ class SqliteStatement {
   Status bind_status_;
 };
 
+enum class SqliteOpenMode {
+  kReadWrite,  // the file must exist; WAL journaling, FULL sync
+  kReadOnly,   // never writes: mode=ro, or immutable=1 where even the shared-memory file cannot be made
+               // (a case archived on read-only media)
+};
+
 class SqliteDb {
  public:
-  // Opens (create=false: must exist) with WAL journaling, foreign keys, FULL sync and the busy timeout.
-  static Result<std::unique_ptr<SqliteDb>> Open(const std::filesystem::path& path, bool create);
+  // Opens an existing database with foreign keys on and the busy timeout set.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::filesystem::path& path, SqliteOpenMode mode);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
@@ -99,6 +105,7 @@ class SqliteDb {
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}
+  void Configure();  // extended result codes, busy timeout, foreign keys, untrusted schema
   sqlite3* db_;
   std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
 };
