@@ -179,16 +179,22 @@ int ScanCallback(YR_SCAN_CONTEXT* context, int message, void* message_data, void
   const YR_STRING* string = nullptr;
   yr_rule_strings_foreach(rule, string) {
     int listed = 0;
-    const YR_MATCH* match = nullptr;
-    yr_string_matches_foreach(context, string, match) {
+    // libyara 4.2.3 allocates YR_MATCH records at unaligned addresses in its notebook, so each record is
+    // copied out before its fields are read (yr_string_matches_foreach would read them in place).
+    const YR_MATCH* next = context->matches[string->idx].head;
+    while (next != nullptr) {
+      YR_MATCH match;
+      std::memcpy(&match, next, sizeof(match));
+      next = match.next;
+      if (match.is_private) continue;
       m.strings_total++;
       if (listed++ >= kMaxMatchesListedPerString) continue;
       StringMatch sm;
       sm.identifier = string->identifier;
-      sm.offset = static_cast<uint64_t>(match->base + match->offset);
-      sm.length = static_cast<uint32_t>(match->match_length);
-      sm.hex = Excerpt(match->data, static_cast<size_t>(match->data_length), true);
-      sm.ascii = Excerpt(match->data, static_cast<size_t>(match->data_length), false);
+      sm.offset = static_cast<uint64_t>(match.base + match.offset);
+      sm.length = static_cast<uint32_t>(match.match_length);
+      sm.hex = Excerpt(match.data, static_cast<size_t>(match.data_length), true);
+      sm.ascii = Excerpt(match.data, static_cast<size_t>(match.data_length), false);
       m.strings.push_back(std::move(sm));
     }
   }
