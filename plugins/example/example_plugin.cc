@@ -8,10 +8,9 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "interdict/plugin.hpp"
 
@@ -59,12 +58,10 @@ class ExamplePlugin {
     std::string sha256_hex = ToHex(digest, digest_length);
 
     std::string location(job.input_name());
-    nlohmann::json finding = {{"kind", "input-summary"},
-                              {"severity", "info"},
-                              {"location", location},
-                              {"summary", std::to_string(offset) + " bytes, SHA-256 " + sha256_hex},
-                              {"size", offset},
-                              {"sha256", sha256_hex}};
+    nlohmann::json finding = {
+        {"kind", "input-summary"}, {"severity", "info"},
+        {"location", location},    {"summary", std::to_string(offset) + " bytes, SHA-256 " + sha256_hex},
+        {"size", offset},          {"sha256", sha256_hex}};
     interdict_status emitted = job.EmitFinding(finding.dump());
     if (emitted != INTERDICT_OK) return emitted;
 
@@ -81,5 +78,5 @@ class ExamplePlugin {
 }  // namespace
 
 INTERDICT_DEFINE_PLUGIN(ExamplePlugin, "org.interdict.example", "1.0.0",
-                        "Counts the bytes of its input and reports their SHA-256 (the plugin ABI example)", "scan",
-                        "*", "")
+                        "Counts the bytes of its input and reports their SHA-256 (the plugin ABI example)", "scan", "*",
+                        "")

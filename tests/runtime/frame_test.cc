@@ -1,16 +1,16 @@
 #include "sandbox/frame.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <string>
 #include <vector>
 
-#include "core/hash.h"
 #include "core/files.h"
+#include "core/hash.h"
 #include "sandbox/plugin_host_api.h"
 #include "sandbox/result_collector.h"
 
@@ -133,7 +133,9 @@ TEST(ResultCollector, RefusesInvalidFindingsAndOrphanArtifactData) {
   const std::pair<std::string, std::string> cases[] = {
       {CaptureFrames([](FrameWriter& w) { (void)w.WriteFinding("not json"); }), "not valid JSON"},
       {CaptureFrames([](FrameWriter& w) { (void)w.WriteFinding("[1]"); }), "not a JSON object"},
-      {CaptureFrames([](FrameWriter& w) { (void)w.WriteFinding(R"({"kind":"x","severity":"bad","location":"","summary":"s"})"); }),
+      {CaptureFrames([](FrameWriter& w) {
+         (void)w.WriteFinding(R"({"kind":"x","severity":"bad","location":"","summary":"s"})");
+       }),
        "severity"},
       {CaptureFrames([](FrameWriter& w) { (void)w.WriteFinding(R"({"kind":"x","severity":"info","location":""})"); }),
        "summary"},

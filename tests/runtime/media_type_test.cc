@@ -53,7 +53,12 @@ TEST(SniffMediaType, RecognisesModelFormats) {
 
 TEST(SniffMediaType, RecognisesArchivesAndFirmwareContainers) {
   EXPECT_EQ(Sniff(Bytes("\x1f\x8b\x08\x00rest")), kMediaGzip);
-  EXPECT_EQ(Sniff(At(0, std::string_view("\xfd" "7zXZ\x00", 6), 32)), kMediaXz);
+  EXPECT_EQ(Sniff(At(0,
+                     std::string_view("\xfd"
+                                      "7zXZ\x00",
+                                      6),
+                     32)),
+            kMediaXz);
   EXPECT_EQ(Sniff(Bytes("7z\xbc\xaf\x27\x1c\x00\x04")), kMedia7z);
   EXPECT_EQ(Sniff(Bytes("BZh91AY&SY")), kMediaBzip2);
   EXPECT_EQ(Sniff(At(257, "ustar", 512)), kMediaTar);
@@ -62,7 +67,11 @@ TEST(SniffMediaType, RecognisesArchivesAndFirmwareContainers) {
   EXPECT_EQ(Sniff(At(0, "ANDROID!", 2048)), kMediaAndroidBoot);
   EXPECT_EQ(Sniff(At(1080, "\x53\xef", 2048)), kMediaExt4);
   EXPECT_EQ(Sniff(At(512, "EFI PART", 1024)), kMediaGptDisk);
-  EXPECT_EQ(Sniff(At(0, "\x7f" "ELF", 64)), kMediaElf);
+  EXPECT_EQ(Sniff(At(0,
+                     "\x7f"
+                     "ELF",
+                     64)),
+            kMediaElf);
   EXPECT_EQ(Sniff(At(0, "hsqs", 96)), kMediaSquashfs);
   EXPECT_EQ(Sniff(At(0, std::string_view("dex\n035\0", 8), 112)), kMediaDex);
 }

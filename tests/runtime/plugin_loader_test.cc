@@ -57,7 +57,8 @@ TEST(PluginLoader, RefusesALibraryWhoseSha256DiffersFromTheManifest) {
 }
 
 TEST(PluginLoader, RefusesAnAbiMajorMismatchFromTheManifestNamingBothVersions) {
-  Result<std::unique_ptr<LoadedPlugin>> plugin = LoadPlugin(TestPluginManifest("plugin_test_abi_major"), PluginHostApi());
+  Result<std::unique_ptr<LoadedPlugin>> plugin =
+      LoadPlugin(TestPluginManifest("plugin_test_abi_major"), PluginHostApi());
   ASSERT_FALSE(plugin.ok());
   EXPECT_EQ(plugin.status().code(), StatusCode::kPermissionDenied);
   EXPECT_NE(plugin.status().message().find("ABI 2.0"), std::string::npos) << plugin.status().message();

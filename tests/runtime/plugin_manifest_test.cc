@@ -55,29 +55,29 @@ TEST(PluginManifest, RefusesEachInvalidFieldNamingIt) {
     nlohmann::json value;
   };
   const Case cases[] = {
-      {"id", "Example"},                        // not reverse-DNS
-      {"id", "org..example"},                   // empty label
-      {"id", 42},                               // not a string
-      {"id", nullptr},                          // missing
-      {"version", "1.0"},                       // not semver
-      {"version", "01.0.0"},                    // leading zero
-      {"abi", "1"},                             // no minor
-      {"abi", "one.zero"},                      // not numbers
-      {"library", "../evil.so"},                // path traversal
-      {"library", "/usr/lib/x.so"},             // absolute
-      {"library", "plugin.dll"},                // not .so
-      {"sha256", "ABCDEF"},                     // wrong length
-      {"sha256", std::string(64, 'G')},         // not hex
-      {"kinds", nlohmann::json::array()},       // empty
-      {"kinds", {"Scan"}},                      // uppercase
-      {"accepted_inputs", {"model"}},           // no subtype
+      {"id", "Example"},                                // not reverse-DNS
+      {"id", "org..example"},                           // empty label
+      {"id", 42},                                       // not a string
+      {"id", nullptr},                                  // missing
+      {"version", "1.0"},                               // not semver
+      {"version", "01.0.0"},                            // leading zero
+      {"abi", "1"},                                     // no minor
+      {"abi", "one.zero"},                              // not numbers
+      {"library", "../evil.so"},                        // path traversal
+      {"library", "/usr/lib/x.so"},                     // absolute
+      {"library", "plugin.dll"},                        // not .so
+      {"sha256", "ABCDEF"},                             // wrong length
+      {"sha256", std::string(64, 'G')},                 // not hex
+      {"kinds", nlohmann::json::array()},               // empty
+      {"kinds", {"Scan"}},                              // uppercase
+      {"accepted_inputs", {"model"}},                   // no subtype
       {"accepted_inputs", {"model/stl", "model/stl"}},  // duplicate
-      {"needs", {"network"}},                   // unknown capability
-      {"needs", "usb"},                         // not a list
-      {"limits", {{"timeout_s", 0}}},           // zero
-      {"limits", {{"timeout_s", -5}}},          // negative
-      {"limits", {{"address_space_mb", 1u << 30}}},  // above the cap
-      {"limits", {{"rss_mb", 5}}},              // unknown limit
+      {"needs", {"network"}},                           // unknown capability
+      {"needs", "usb"},                                 // not a list
+      {"limits", {{"timeout_s", 0}}},                   // zero
+      {"limits", {{"timeout_s", -5}}},                  // negative
+      {"limits", {{"address_space_mb", 1u << 30}}},     // above the cap
+      {"limits", {{"rss_mb", 5}}},                      // unknown limit
   };
   for (const Case& c : cases) {
     Result<PluginManifest> manifest = ParseWith(c.key, c.value);

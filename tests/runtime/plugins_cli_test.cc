@@ -4,10 +4,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -17,8 +16,8 @@ struct CommandResult {
 };
 
 CommandResult RunInterdict(const std::string& arguments, const std::string& plugin_dir = INTERDICT_TEST_PLUGIN_DIR) {
-  std::string command =
-      std::string(INTERDICT_BINARY_DIR) + "/bin/interdict --plugin-dir " + plugin_dir + " " + arguments + " 2>/dev/null";
+  std::string command = std::string(INTERDICT_BINARY_DIR) + "/bin/interdict --plugin-dir " + plugin_dir + " " +
+                        arguments + " 2>/dev/null";
   CommandResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return result;

@@ -29,7 +29,10 @@ struct Magic {
 
 // Fixed-offset signatures, checked in order. ZIP is handled separately (its contents decide 3MF/APK).
 constexpr std::string_view kSparseMagic("\x3a\xff\x26\xed", 4);
-constexpr std::string_view kXzMagic("\xfd" "7zXZ\x00", 6);
+constexpr std::string_view kXzMagic(
+    "\xfd"
+    "7zXZ\x00",
+    6);
 constexpr std::string_view k7zMagic("7z\xbc\xaf\x27\x1c", 6);
 const std::array<Magic, 11> kMagics = {{
     {0, kSparseMagic, kMediaAndroidSparse},
@@ -37,7 +40,10 @@ const std::array<Magic, 11> kMagics = {{
     {0, "\x1f\x8b", kMediaGzip},
     {0, kXzMagic, kMediaXz},
     {0, k7zMagic, kMedia7z},
-    {0, "\x7f" "ELF", kMediaElf},
+    {0,
+     "\x7f"
+     "ELF",
+     kMediaElf},
     {0, "hsqs", kMediaSquashfs},
     {0, "070701", kMediaCpio},
     {0, "070702", kMediaCpio},
@@ -87,7 +93,9 @@ bool IsDex(std::string_view head) {
          head[7] == '\0';
 }
 
-bool IsBzip2(std::string_view head) { return head.size() >= 4 && HasAt(head, 0, "BZh") && head[3] >= '1' && head[3] <= '9'; }
+bool IsBzip2(std::string_view head) {
+  return head.size() >= 4 && HasAt(head, 0, "BZh") && head[3] >= '1' && head[3] <= '9';
+}
 
 bool IsBinaryStl(std::string_view head, uint64_t total_size) {
   if (head.size() < kStlPrefixBytes || total_size < kStlPrefixBytes) return false;

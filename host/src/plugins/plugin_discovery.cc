@@ -8,13 +8,15 @@ namespace interdict {
 
 Result<std::vector<DiscoveredPlugin>> DiscoverPlugins(const std::filesystem::path& dir) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return Status::NotFound("plugin folder " + dir.string() + " does not exist");
+  if (!std::filesystem::is_directory(dir, ec))
+    return Status::NotFound("plugin folder " + dir.string() + " does not exist");
   std::vector<std::filesystem::path> manifests;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::filesystem::path candidate = it->path() / kPluginManifestName;
     if (!it->is_directory(ec) || !std::filesystem::is_regular_file(candidate, ec)) continue;
     if (manifests.size() >= kMaxDiscoveredPlugins) {
-      return Status::LimitExceeded("more than " + std::to_string(kMaxDiscoveredPlugins) + " plugins in " + dir.string());
+      return Status::LimitExceeded("more than " + std::to_string(kMaxDiscoveredPlugins) + " plugins in " +
+                                   dir.string());
     }
     manifests.push_back(candidate);
   }

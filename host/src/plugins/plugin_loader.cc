@@ -1,8 +1,8 @@
 #include "plugins/plugin_loader.h"
 
 #include <dlfcn.h>
-#include <link.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -74,8 +74,7 @@ Result<int> OpenVerifiedLibrary(const PluginManifest& manifest) {
   if (*digest != manifest.sha256) {
     ::close(fd);
     return Status::VerificationFailed("plugin " + manifest.id + ": library " + path.string() + " has SHA-256 " +
-                                      *digest + " but the manifest says " + manifest.sha256 +
-                                      "; refusing to load it");
+                                      *digest + " but the manifest says " + manifest.sha256 + "; refusing to load it");
   }
   return fd;
 }
@@ -119,8 +118,8 @@ bool IsLoadedFrom(void* handle, int fd) {
     unsigned long long start = 0, end = 0, offset = 0, inode = 0;
     unsigned int major_number = 0, minor_number = 0;
     char perms[8];
-    if (std::sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &offset, &major_number,
-                    &minor_number, &inode) != 7) {
+    if (std::sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &offset, &major_number, &minor_number,
+                    &inode) != 7) {
       continue;
     }
     if (address >= start && address < end) {

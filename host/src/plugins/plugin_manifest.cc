@@ -12,8 +12,7 @@ namespace {
 
 constexpr std::array<std::string_view, 10> kKnownKeys = {
     "id", "version", "abi", "library", "sha256", "description", "kinds", "accepted_inputs", "needs", "limits"};
-constexpr std::array<std::string_view, 4> kKnownLimitKeys = {"timeout_s", "address_space_mb", "cpu_s",
-                                                             "open_files"};
+constexpr std::array<std::string_view, 4> kKnownLimitKeys = {"timeout_s", "address_space_mb", "cpu_s", "open_files"};
 constexpr std::array<std::string_view, 1> kKnownNeeds = {kNeedUsb};
 
 Status FieldError(std::string_view field, std::string_view problem) {
@@ -205,16 +204,10 @@ nlohmann::json PluginManifest::ToJson() const {
   if (limits.address_space_mb) limits_json["address_space_mb"] = limits.address_space_mb;
   if (limits.cpu_s) limits_json["cpu_s"] = limits.cpu_s;
   if (limits.open_files) limits_json["open_files"] = limits.open_files;
-  return {{"id", id},
-          {"version", version},
-          {"abi", abi.ToString()},
-          {"library", library},
-          {"sha256", sha256},
-          {"description", description},
-          {"kinds", kinds},
-          {"accepted_inputs", accepted_inputs},
-          {"needs", needs},
-          {"limits", limits_json}};
+  return {
+      {"id", id},         {"version", version},         {"abi", abi.ToString()}, {"library", library},
+      {"sha256", sha256}, {"description", description}, {"kinds", kinds},        {"accepted_inputs", accepted_inputs},
+      {"needs", needs},   {"limits", limits_json}};
 }
 
 Result<PluginManifest> ParsePluginManifest(std::string_view text) {

@@ -2,10 +2,9 @@
 
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "plugins/plugin_discovery.h"
 #ifdef INTERDICT_HAVE_PLUGINS_RUN
@@ -46,8 +45,8 @@ void PrintTable(const std::vector<DiscoveredPlugin>& plugins) {
       std::printf("%-36s %-10s %-5s %-12s %-10s %s\n", m.id.c_str(), m.version.c_str(), m.abi.ToString().c_str(),
                   Join(m.kinds).c_str(), Join(m.needs).c_str(), status.c_str());
     } else {
-      std::printf("%-36s %-10s %-5s %-12s %-10s %s\n", plugin.manifest_path.parent_path().filename().c_str(), "?",
-                  "?", "?", "?", status.c_str());
+      std::printf("%-36s %-10s %-5s %-12s %-10s %s\n", plugin.manifest_path.parent_path().filename().c_str(), "?", "?",
+                  "?", "?", status.c_str());
     }
   }
 }
@@ -85,7 +84,8 @@ void RunVerify(CliContext& context, const VerifyOptions& options) {
       if (plugin.manifest && plugin.manifest->id == id) match = &plugin;
     }
     if (match == nullptr) {
-      context.Fail("plugins verify", Status::NotFound("no plugin with id " + id + " in " + context.plugin_dir.string()));
+      context.Fail("plugins verify",
+                   Status::NotFound("no plugin with id " + id + " in " + context.plugin_dir.string()));
       return;
     }
     selected.push_back(match);
@@ -105,7 +105,8 @@ void RunVerify(CliContext& context, const VerifyOptions& options) {
                   plugin->verified() ? "verified" : ("NOT VERIFIED: " + plugin->verification.ToString()).c_str());
     }
   }
-  if (context.json) std::printf("%s\n", nlohmann::json{{"plugins", results}, {"verified", all_verified}}.dump(2).c_str());
+  if (context.json)
+    std::printf("%s\n", nlohmann::json{{"plugins", results}, {"verified", all_verified}}.dump(2).c_str());
   context.exit_code = all_verified ? kExitOk : kExitVerificationFailed;
 }
 
@@ -120,9 +121,10 @@ void RegisterPluginCommands(CLI::App& app, CliContext& context) {
   list->callback([&context] { RunList(context); });
 
   auto options = std::make_shared<VerifyOptions>();
-  CLI::App* verify = plugins->add_subcommand(
-      "verify", "Check each plugin's manifest, ABI version and library SHA-256 (no library is loaded); "
-                "exit 4 if any fails");
+  CLI::App* verify =
+      plugins->add_subcommand("verify",
+                              "Check each plugin's manifest, ABI version and library SHA-256 (no library is loaded); "
+                              "exit 4 if any fails");
   verify->add_option("ids", options->ids, "Plugin ids to verify (default: all)");
   verify->callback([&context, options] { RunVerify(context, *options); });
 #ifdef INTERDICT_HAVE_PLUGINS_RUN

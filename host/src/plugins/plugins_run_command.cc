@@ -2,10 +2,9 @@
 
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/progress.h"
 #include "plugins/media_type.h"
@@ -60,11 +59,15 @@ JobEvents MakeEvents(const CliContext& context, const RunOptions& options, Progr
       kept = options.keep_artifacts / artifact.sha256;
       std::error_code ec;
       std::filesystem::rename(artifact.temp_path, kept, ec);
-      if (ec) return Status::IoError("cannot keep artifact in " + options.keep_artifacts.string() + ": " + ec.message());
+      if (ec)
+        return Status::IoError("cannot keep artifact in " + options.keep_artifacts.string() + ": " + ec.message());
     }
     if (context.json) {
-      std::printf("%s\n", nlohmann::json{{"input", input}, {"artifact", artifact.meta}, {"sha256", artifact.sha256},
-                                         {"size", artifact.size}, {"path", kept.string()}}
+      std::printf("%s\n", nlohmann::json{{"input", input},
+                                         {"artifact", artifact.meta},
+                                         {"sha256", artifact.sha256},
+                                         {"size", artifact.size},
+                                         {"path", kept.string()}}
                               .dump()
                               .c_str());
     } else {
@@ -82,9 +85,12 @@ int ExitCodeForOutcome(const JobOutcome& outcome) {
     case JobTermination::kCompleted:
       if (outcome.plugin_status != 0) return kExitIncomplete;
       return outcome.findings > 0 ? kExitFindings : kExitOk;
-    case JobTermination::kStartFailed: return kExitRefused;
-    case JobTermination::kCancelled: return kExitInterrupted;
-    default: return kExitIncomplete;
+    case JobTermination::kStartFailed:
+      return kExitRefused;
+    case JobTermination::kCancelled:
+      return kExitInterrupted;
+    default:
+      return kExitIncomplete;
   }
 }
 
@@ -138,14 +144,15 @@ void RunPlugin(CliContext& context, const RunOptions& options) {
     progress.Finish(bytes_done, std::string(JobTerminationName(outcome->termination)));
     if (context.json) {
       std::printf("%s\n", nlohmann::json{{"input", input.string()},
-                                         {"outcome", {{"termination", JobTerminationName(outcome->termination)},
-                                                      {"message", outcome->message},
-                                                      {"plugin_status", outcome->plugin_status},
-                                                      {"signal", outcome->signal_number},
-                                                      {"findings", outcome->findings},
-                                                      {"artifacts", outcome->artifacts},
-                                                      {"wall_seconds", outcome->wall_seconds},
-                                                      {"plugin", outcome->plugin_id + "@" + outcome->plugin_version}}}}
+                                         {"outcome",
+                                          {{"termination", JobTerminationName(outcome->termination)},
+                                           {"message", outcome->message},
+                                           {"plugin_status", outcome->plugin_status},
+                                           {"signal", outcome->signal_number},
+                                           {"findings", outcome->findings},
+                                           {"artifacts", outcome->artifacts},
+                                           {"wall_seconds", outcome->wall_seconds},
+                                           {"plugin", outcome->plugin_id + "@" + outcome->plugin_version}}}}
                               .dump()
                               .c_str());
     } else {
@@ -163,9 +170,10 @@ void RunPlugin(CliContext& context, const RunOptions& options) {
 
 void AddPluginsRunCommand(CLI::App& plugins, CliContext& context) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* run = plugins.add_subcommand(
-      "run", "Run one plugin over inputs in the sandbox (--in-process for debugging); print findings. "
-             "Exit 0 no findings, 1 findings, 3 input not accepted, 5 a job failed, 7 refused");
+  CLI::App* run =
+      plugins.add_subcommand("run",
+                             "Run one plugin over inputs in the sandbox (--in-process for debugging); print findings. "
+                             "Exit 0 no findings, 1 findings, 3 input not accepted, 5 a job failed, 7 refused");
   run->add_option("plugin", options->plugin_id, "Plugin id (see `interdict plugins list`)")->required();
   run->add_option("inputs", options->inputs, "Input files")->required()->check(CLI::ExistingFile);
   run->add_option("--config", options->config_json, "Plugin configuration as a JSON object");

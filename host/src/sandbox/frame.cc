@@ -32,15 +32,24 @@ std::string_view U64(uint64_t value, char (&storage)[8]) {
 // The largest payload each type can legitimately have, checked from the header before the payload arrives.
 uint64_t MaxPayloadBytes(FrameType type) {
   switch (type) {
-    case FrameType::kLog: return 1 + uint64_t{kMaxLogMessageBytes};
-    case FrameType::kProgress: return 16;
-    case FrameType::kFinding: return kMaxFindingBytes;
-    case FrameType::kArtifactBegin: return 8 + uint64_t{kMaxArtifactMetaBytes};
-    case FrameType::kArtifactData: return kMaxFrameBytes;
-    case FrameType::kArtifactEnd: return 8;
-    case FrameType::kDone: return 4;
-    case FrameType::kStartFailed: return 4 + uint64_t{kMaxLogMessageBytes};
-    case FrameType::kAllocationFailed: return 8;
+    case FrameType::kLog:
+      return 1 + uint64_t{kMaxLogMessageBytes};
+    case FrameType::kProgress:
+      return 16;
+    case FrameType::kFinding:
+      return kMaxFindingBytes;
+    case FrameType::kArtifactBegin:
+      return 8 + uint64_t{kMaxArtifactMetaBytes};
+    case FrameType::kArtifactData:
+      return kMaxFrameBytes;
+    case FrameType::kArtifactEnd:
+      return 8;
+    case FrameType::kDone:
+      return 4;
+    case FrameType::kStartFailed:
+      return 4 + uint64_t{kMaxLogMessageBytes};
+    case FrameType::kAllocationFailed:
+      return 8;
   }
   return 0;
 }
@@ -53,15 +62,24 @@ Status Malformed(FrameType type, std::string_view problem) {
 
 std::string_view FrameTypeName(FrameType type) {
   switch (type) {
-    case FrameType::kLog: return "log";
-    case FrameType::kProgress: return "progress";
-    case FrameType::kFinding: return "finding";
-    case FrameType::kArtifactBegin: return "artifact-begin";
-    case FrameType::kArtifactData: return "artifact-data";
-    case FrameType::kArtifactEnd: return "artifact-end";
-    case FrameType::kDone: return "done";
-    case FrameType::kStartFailed: return "start-failed";
-    case FrameType::kAllocationFailed: return "allocation-failed";
+    case FrameType::kLog:
+      return "log";
+    case FrameType::kProgress:
+      return "progress";
+    case FrameType::kFinding:
+      return "finding";
+    case FrameType::kArtifactBegin:
+      return "artifact-begin";
+    case FrameType::kArtifactData:
+      return "artifact-data";
+    case FrameType::kArtifactEnd:
+      return "artifact-end";
+    case FrameType::kDone:
+      return "done";
+    case FrameType::kStartFailed:
+      return "start-failed";
+    case FrameType::kAllocationFailed:
+      return "allocation-failed";
   }
   return "unknown";
 }
@@ -79,8 +97,10 @@ Result<std::optional<Frame>> FrameReader::Next() {
   const char* header = buffer_.data() + consumed_;
   uint32_t length = static_cast<uint32_t>(GetLe(header, 4));
   uint8_t raw_type = static_cast<uint8_t>(header[4]);
-  if (header[5] != 0 || header[6] != 0 || header[7] != 0) return Status::Corrupt("frame header reserved bytes are not zero");
-  if (raw_type < static_cast<uint8_t>(FrameType::kLog) || raw_type > static_cast<uint8_t>(FrameType::kAllocationFailed)) {
+  if (header[5] != 0 || header[6] != 0 || header[7] != 0)
+    return Status::Corrupt("frame header reserved bytes are not zero");
+  if (raw_type < static_cast<uint8_t>(FrameType::kLog) ||
+      raw_type > static_cast<uint8_t>(FrameType::kAllocationFailed)) {
     return Status::Corrupt("unknown frame type " + std::to_string(raw_type));
   }
   if (length > kMaxFrameBytes) {

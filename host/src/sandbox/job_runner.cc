@@ -12,9 +12,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <optional>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "plugins/plugin_loader.h"
@@ -107,19 +107,21 @@ JobOutcome Classify(const JobEnd& end, const ResultCollector& collector, const R
     set(JobTermination::kStartFailed, collector.start_failure_reason());
     outcome.plugin_status = collector.start_failure_status();
   } else if (collector.allocation_failed() && !completed_ok) {
-    set(JobTermination::kMemoryLimit, "ran out of memory under its address-space limit of " +
-                                          std::to_string(limits.address_space_bytes / kBytesPerMb) + " MiB" +
-                                          (end.signaled ? " (then killed by " + SignalName(end.signal_number) + ")" : ""));
+    set(JobTermination::kMemoryLimit,
+        "ran out of memory under its address-space limit of " +
+            std::to_string(limits.address_space_bytes / kBytesPerMb) + " MiB" +
+            (end.signaled ? " (then killed by " + SignalName(end.signal_number) + ")" : ""));
   } else if (end.signaled && end.signal_number == SIGSYS) {
     set(JobTermination::kSeccompViolation, "killed by SIGSYS: made a system call the sandbox forbids");
   } else if (end.signaled && end.signal_number == SIGXCPU) {
-    set(JobTermination::kCpuLimit, "killed by SIGXCPU: used its CPU limit of " + std::to_string(limits.cpu_seconds) + " s");
+    set(JobTermination::kCpuLimit,
+        "killed by SIGXCPU: used its CPU limit of " + std::to_string(limits.cpu_seconds) + " s");
   } else if (end.signaled) {
     set(JobTermination::kCrashed, "killed by " + SignalName(end.signal_number));
   } else if (collector.done_status()) {
     outcome.plugin_status = *collector.done_status();
-    set(JobTermination::kCompleted, completed_ok ? "completed" : "completed with plugin status " +
-                                                                    std::to_string(outcome.plugin_status));
+    set(JobTermination::kCompleted,
+        completed_ok ? "completed" : "completed with plugin status " + std::to_string(outcome.plugin_status));
   } else if (end.exited) {
     set(JobTermination::kProtocolError,
         "protocol error: worker exited with code " + std::to_string(end.exit_code) + " without reporting a result");
@@ -263,12 +265,14 @@ Result<JobOutcome> RunInWorker(const JobSpec& spec, const PluginManifest& manife
   INTERDICT_ASSIGN_OR_RETURN(std::filesystem::path worker, FindWorkerExecutable());
   INTERDICT_ASSIGN_OR_RETURN(Fd job_fd, WriteJobDescription(spec, limits));
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) return Status::Internal(std::string("pipe2: ") + std::strerror(errno));
+  if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0)
+    return Status::Internal(std::string("pipe2: ") + std::strerror(errno));
   Fd read_end(pipe_fds[0]);
   Fd write_end(pipe_fds[1]);
   // The worker's end must block: it writes frames with plain writev.
   ::fcntl(write_end.get(), F_SETFL, 0);
-  INTERDICT_ASSIGN_OR_RETURN(pid_t pid, SpawnWorker(worker, manifest.manifest_path, input_fd, write_end.get(), job_fd.get()));
+  INTERDICT_ASSIGN_OR_RETURN(pid_t pid,
+                             SpawnWorker(worker, manifest.manifest_path, input_fd, write_end.get(), job_fd.get()));
   write_end.Reset();
   job_fd.Reset();
   Fd pid_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
@@ -347,7 +351,8 @@ Result<JobOutcome> RunInProcess(const JobSpec& spec, const ResourceLimits& limit
     Result<std::unique_ptr<LoadedPlugin>> plugin = LoadPlugin(spec.plugin_manifest, PluginHostApi());
     if (!plugin.ok()) {
       bool abi = plugin.status().code() == StatusCode::kPermissionDenied;
-      (void)writer.WriteStartFailed(abi ? INTERDICT_ABI_MISMATCH : INTERDICT_INVALID_ARGUMENT, plugin.status().ToString());
+      (void)writer.WriteStartFailed(abi ? INTERDICT_ABI_MISMATCH : INTERDICT_INVALID_ARGUMENT,
+                                    plugin.status().ToString());
     } else {
       const interdict_plugin& descriptor = (*plugin)->descriptor();
       void* state = nullptr;
@@ -358,7 +363,7 @@ Result<JobOutcome> RunInProcess(const JobSpec& spec, const ResourceLimits& limit
       if (created != INTERDICT_OK) {
         (void)writer.WriteStartFailed(created, std::string("create() failed: ") + error);
       } else {
-        interdict_job job{sizeof(interdict_job), channel.context(), spec.input_name.c_str(), input_size,
+        interdict_job job{sizeof(interdict_job),     channel.context(),      spec.input_name.c_str(), input_size,
                           spec.input_sha256.c_str(), spec.media_type.c_str()};
         interdict_status status = descriptor.process(state, &job);
         descriptor.destroy(state);
@@ -389,22 +394,32 @@ Result<JobOutcome> RunInProcess(const JobSpec& spec, const ResourceLimits& limit
 
 std::string_view JobTerminationName(JobTermination termination) {
   switch (termination) {
-    case JobTermination::kCompleted: return "completed";
-    case JobTermination::kCrashed: return "crashed";
-    case JobTermination::kTimedOut: return "timed-out";
-    case JobTermination::kMemoryLimit: return "memory-limit";
-    case JobTermination::kCpuLimit: return "cpu-limit";
-    case JobTermination::kSeccompViolation: return "seccomp-violation";
-    case JobTermination::kProtocolError: return "protocol-error";
-    case JobTermination::kStartFailed: return "start-failed";
-    case JobTermination::kCancelled: return "cancelled";
+    case JobTermination::kCompleted:
+      return "completed";
+    case JobTermination::kCrashed:
+      return "crashed";
+    case JobTermination::kTimedOut:
+      return "timed-out";
+    case JobTermination::kMemoryLimit:
+      return "memory-limit";
+    case JobTermination::kCpuLimit:
+      return "cpu-limit";
+    case JobTermination::kSeccompViolation:
+      return "seccomp-violation";
+    case JobTermination::kProtocolError:
+      return "protocol-error";
+    case JobTermination::kStartFailed:
+      return "start-failed";
+    case JobTermination::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
 
 Result<std::filesystem::path> FindWorkerExecutable() {
   if (const char* env = std::getenv(kWorkerEnvVariable); env != nullptr && *env != '\0') {
-    if (::access(env, X_OK) != 0) return Status::NotFound(std::string("$") + kWorkerEnvVariable + "=" + env + " is not executable");
+    if (::access(env, X_OK) != 0)
+      return Status::NotFound(std::string("$") + kWorkerEnvVariable + "=" + env + " is not executable");
     return std::filesystem::path(env);
   }
   std::error_code ec;

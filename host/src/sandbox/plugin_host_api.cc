@@ -41,9 +41,19 @@ interdict_status HostEndArtifact(interdict_job_context* ctx, uint64_t handle) {
 const char* HostJobConfig(interdict_job_context* ctx) { return ctx != nullptr ? Channel(ctx)->JobConfig() : "{}"; }
 
 const interdict_host_api kHostApi = {
-    sizeof(interdict_host_api), INTERDICT_ABI_MAJOR, INTERDICT_ABI_MINOR, INTERDICT_VERSION,
-    &HostLog, &HostProgress, &HostCancelled, &HostReadInput, &HostEmitFinding, &HostBeginArtifact,
-    &HostWriteArtifact, &HostEndArtifact, &HostJobConfig,
+    sizeof(interdict_host_api),
+    INTERDICT_ABI_MAJOR,
+    INTERDICT_ABI_MINOR,
+    INTERDICT_VERSION,
+    &HostLog,
+    &HostProgress,
+    &HostCancelled,
+    &HostReadInput,
+    &HostEmitFinding,
+    &HostBeginArtifact,
+    &HostWriteArtifact,
+    &HostEndArtifact,
+    &HostJobConfig,
 };
 
 interdict_status FromWriteStatus(const Status& status) { return status.ok() ? INTERDICT_OK : INTERDICT_IO_ERROR; }
@@ -61,7 +71,8 @@ PluginJobChannel::PluginJobChannel(FrameWriter* writer, int input_fd, uint64_t i
       cancel_flag_(cancel_flag) {}
 
 void PluginJobChannel::Log(interdict_log_level level, const char* message) {
-  int clamped = level < INTERDICT_LOG_DEBUG ? INTERDICT_LOG_DEBUG : (level > INTERDICT_LOG_ERROR ? INTERDICT_LOG_ERROR : level);
+  int clamped =
+      level < INTERDICT_LOG_DEBUG ? INTERDICT_LOG_DEBUG : (level > INTERDICT_LOG_ERROR ? INTERDICT_LOG_ERROR : level);
   (void)writer_->WriteLog(clamped, message != nullptr ? message : "");
 }
 
@@ -74,8 +85,7 @@ interdict_status PluginJobChannel::ReadInput(uint64_t offset, void* buffer, size
   uint64_t available = input_size_ - offset;
   if (length > available) length = static_cast<size_t>(available);
   while (*got < length) {
-    ssize_t n = ::pread(input_fd_, static_cast<char*>(buffer) + *got, length - *got,
-                        static_cast<off_t>(offset + *got));
+    ssize_t n = ::pread(input_fd_, static_cast<char*>(buffer) + *got, length - *got, static_cast<off_t>(offset + *got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return INTERDICT_IO_ERROR;
     if (n == 0) break;

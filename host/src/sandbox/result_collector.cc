@@ -16,10 +16,14 @@ namespace {
 
 LogLevel ToLogLevel(int level) {
   switch (level) {
-    case INTERDICT_LOG_DEBUG: return LogLevel::kDebug;
-    case INTERDICT_LOG_INFO: return LogLevel::kInfo;
-    case INTERDICT_LOG_WARNING: return LogLevel::kWarning;
-    default: return LogLevel::kError;
+    case INTERDICT_LOG_DEBUG:
+      return LogLevel::kDebug;
+    case INTERDICT_LOG_INFO:
+      return LogLevel::kInfo;
+    case INTERDICT_LOG_WARNING:
+      return LogLevel::kWarning;
+    default:
+      return LogLevel::kError;
   }
 }
 
@@ -82,7 +86,8 @@ Status ResultCollector::Handle(Frame& frame) {
       if (events_.on_progress) events_.on_progress(frame.done, frame.total);
       return Status::Ok();
     case FrameType::kFinding: {
-      if (findings_ >= kMaxFindingsPerJob) return Status::Corrupt("more than " + std::to_string(kMaxFindingsPerJob) + " findings");
+      if (findings_ >= kMaxFindingsPerJob)
+        return Status::Corrupt("more than " + std::to_string(kMaxFindingsPerJob) + " findings");
       INTERDICT_ASSIGN_OR_RETURN(nlohmann::json finding, ValidateFinding(frame.body));
       ++findings_;
       if (events_.on_finding) {
@@ -91,9 +96,12 @@ Status ResultCollector::Handle(Frame& frame) {
       }
       return Status::Ok();
     }
-    case FrameType::kArtifactBegin: return BeginArtifact(frame);
-    case FrameType::kArtifactData: return WriteArtifact(frame);
-    case FrameType::kArtifactEnd: return EndArtifact(frame.handle);
+    case FrameType::kArtifactBegin:
+      return BeginArtifact(frame);
+    case FrameType::kArtifactData:
+      return WriteArtifact(frame);
+    case FrameType::kArtifactEnd:
+      return EndArtifact(frame.handle);
     case FrameType::kDone:
       done_status_ = frame.status;
       return Status::Ok();
@@ -108,8 +116,10 @@ Status ResultCollector::Handle(Frame& frame) {
 }
 
 Status ResultCollector::BeginArtifact(Frame& frame) {
-  if (open_.count(frame.handle) > 0) return Status::Corrupt("artifact handle " + std::to_string(frame.handle) + " begun twice");
-  if (open_.size() >= kMaxOpenArtifacts) return Status::Corrupt("more than " + std::to_string(kMaxOpenArtifacts) + " open artifacts");
+  if (open_.count(frame.handle) > 0)
+    return Status::Corrupt("artifact handle " + std::to_string(frame.handle) + " begun twice");
+  if (open_.size() >= kMaxOpenArtifacts)
+    return Status::Corrupt("more than " + std::to_string(kMaxOpenArtifacts) + " open artifacts");
   if (artifacts_ + open_.size() >= kMaxArtifactsPerJob) {
     return Status::Corrupt("more than " + std::to_string(kMaxArtifactsPerJob) + " artifacts");
   }
@@ -118,7 +128,8 @@ Status ResultCollector::BeginArtifact(Frame& frame) {
   std::string pattern = (artifact_dir_ / "interdict-artifact-XXXXXX").string();
   int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
   // Failing to store an artifact is the host's problem, not the plugin's: report it as such.
-  if (fd < 0) return Status::IoError("cannot create an artifact file in " + artifact_dir_.string() + ": " + std::strerror(errno));
+  if (fd < 0)
+    return Status::IoError("cannot create an artifact file in " + artifact_dir_.string() + ": " + std::strerror(errno));
   open->fd = fd;
   open->artifact.meta = std::move(meta);
   open->artifact.temp_path = pattern;

@@ -13,9 +13,8 @@
 #ifndef INTERDICT_SANDBOX_RESULT_VALIDATION_H_
 #define INTERDICT_SANDBOX_RESULT_VALIDATION_H_
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "core/status.h"
 

@@ -19,22 +19,67 @@ namespace {
 
 // Calls every profile needs: memory, threads, signals, time, reading descriptors it already has.
 constexpr const char* kBaseSyscalls[] = {
-    "read", "readv", "pread64", "preadv", "preadv2", "lseek", "fstat", "newfstatat", "statx", "close",
-    "mmap", "munmap", "mremap", "mprotect", "brk", "madvise", "futex", "set_robust_list", "get_robust_list",
-    "rseq", "set_tid_address", "exit", "exit_group", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
-    "sigaltstack", "restart_syscall", "gettid", "getpid", "getppid", "getuid", "geteuid", "getgid", "getegid",
-    "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday", "time", "sched_yield",
-    "sched_getaffinity", "getrandom", "getrlimit", "uname", "sysinfo", "getrusage", "fcntl", "membarrier",
+    "read",
+    "readv",
+    "pread64",
+    "preadv",
+    "preadv2",
+    "lseek",
+    "fstat",
+    "newfstatat",
+    "statx",
+    "close",
+    "mmap",
+    "munmap",
+    "mremap",
+    "mprotect",
+    "brk",
+    "madvise",
+    "futex",
+    "set_robust_list",
+    "get_robust_list",
+    "rseq",
+    "set_tid_address",
+    "exit",
+    "exit_group",
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",
+    "sigaltstack",
+    "restart_syscall",
+    "gettid",
+    "getpid",
+    "getppid",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "clock_gettime",
+    "clock_getres",
+    "clock_nanosleep",
+    "nanosleep",
+    "gettimeofday",
+    "time",
+    "sched_yield",
+    "sched_getaffinity",
+    "getrandom",
+    "getrlimit",
+    "uname",
+    "sysinfo",
+    "getrusage",
+    "fcntl",
+    "membarrier",
     "getcpu",
 };
 
 // Extra calls for plugins that drive USB devices through libusb (and umockdev in tests).
 constexpr const char* kUsbDeviceSyscalls[] = {
-    "open", "openat", "ioctl", "write", "writev", "pwrite64", "poll", "ppoll", "select", "pselect6",
-    "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2", "timerfd_create", "timerfd_settime",
-    "timerfd_gettime", "pipe", "pipe2", "dup", "dup3", "getdents64", "readlink", "readlinkat", "access",
-    "faccessat", "faccessat2", "statfs", "fstatfs", "getcwd", "connect", "bind", "getsockname", "getpeername",
-    "setsockopt", "getsockopt", "sendmsg", "recvmsg", "sendto", "recvfrom", "shutdown",
+    "open",       "openat",         "ioctl",           "write",           "writev",    "pwrite64",    "poll",
+    "ppoll",      "select",         "pselect6",        "epoll_create1",   "epoll_ctl", "epoll_wait",  "epoll_pwait",
+    "eventfd2",   "timerfd_create", "timerfd_settime", "timerfd_gettime", "pipe",      "pipe2",       "dup",
+    "dup3",       "getdents64",     "readlink",        "readlinkat",      "access",    "faccessat",   "faccessat2",
+    "statfs",     "fstatfs",        "getcwd",          "connect",         "bind",      "getsockname", "getpeername",
+    "setsockopt", "getsockopt",     "sendmsg",         "recvmsg",         "sendto",    "recvfrom",    "shutdown",
 };
 // Socket families a USB plugin may create: umockdev's control socket and udev's netlink monitor.
 constexpr int kUsbSocketFamilies[] = {AF_UNIX, AF_NETLINK};
@@ -43,8 +88,8 @@ constexpr int kUsbSocketFamilies[] = {AF_UNIX, AF_NETLINK};
 // The ASan/UBSan runtime reads /proc/self/maps, readlinks /proc/self/exe and prctls while it reports, and
 // probes whether memory is readable by writing it into a pipe of its own (pipe2 + write); without these a
 // plugin's memory error, or an ordinary stack unwind, would be reported as a seccomp violation.
-constexpr const char* kSanitizerSyscalls[] = {"open", "openat", "readlink", "readlinkat", "prctl", "pipe2",
-                                              "write", "writev"};
+constexpr const char* kSanitizerSyscalls[] = {"open",  "openat", "readlink", "readlinkat",
+                                              "prctl", "pipe2",  "write",    "writev"};
 #endif
 
 class SeccompFilter {

@@ -11,9 +11,8 @@
 #include <csignal>
 #include <cstring>
 #include <new>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "interdict/plugin_abi.h"
 #include "plugins/plugin_loader.h"
@@ -57,9 +56,9 @@ void OnAllocationFailure() {
 #ifdef INTERDICT_SANITIZER_BUILD
 // ASan reports an exhausted address space itself (and exits) instead of throwing; recognise its report.
 void OnSanitizerReport(const char* report) {
-  if (report != nullptr && (std::strstr(report, "out of memory") != nullptr ||
-                            std::strstr(report, "allocation-size-too-big") != nullptr ||
-                            std::strstr(report, "requested allocation size") != nullptr)) {
+  if (report != nullptr &&
+      (std::strstr(report, "out of memory") != nullptr || std::strstr(report, "allocation-size-too-big") != nullptr ||
+       std::strstr(report, "requested allocation size") != nullptr)) {
     ReportAllocationFailure();
   }
 }
@@ -123,8 +122,8 @@ int Run(int argc, char** argv) {
   ::fstat(kWorkerInputFd, &input);
   uint64_t input_size = S_ISREG(input.st_mode) ? static_cast<uint64_t>(input.st_size) : 0;
   std::string plugin_config = job->value(kJobKeyPluginConfig, nlohmann::json::object()).dump();
-  PluginJobChannel channel(&writer, kWorkerInputFd, input_size, job->value(kJobKeyParams, nlohmann::json::object()).dump(),
-                           &g_cancel_requested);
+  PluginJobChannel channel(&writer, kWorkerInputFd, input_size,
+                           job->value(kJobKeyParams, nlohmann::json::object()).dump(), &g_cancel_requested);
 
   Result<std::unique_ptr<LoadedPlugin>> plugin = LoadPlugin(argv[2], PluginHostApi());
   if (!plugin.ok()) {
@@ -149,7 +148,7 @@ int Run(int argc, char** argv) {
   std::string input_sha256 = StringField(*job, kJobKeyInputSha256, "");
   std::string media_type = StringField(*job, kJobKeyMediaType, "application/octet-stream");
   interdict_job job_struct{sizeof(interdict_job), channel.context(), input_name.c_str(), input_size,
-                           input_sha256.c_str(), media_type.c_str()};
+                           input_sha256.c_str(),  media_type.c_str()};
   interdict_status status = descriptor.process(state, &job_struct);
   descriptor.destroy(state);
   if (!writer.WriteDone(status).ok()) return kWorkerExitPipeBroken;

@@ -2,10 +2,10 @@
 #include "interdict/plugin_abi.h"
 #undef INTERDICT_ABI_MAJOR
 #define INTERDICT_ABI_MAJOR 2
-#include "interdict/plugin.hpp"
-
 #include <memory>
 #include <string>
+
+#include "interdict/plugin.hpp"
 
 namespace {
 
@@ -19,5 +19,5 @@ class FutureAbiPlugin {
 
 }  // namespace
 
-INTERDICT_DEFINE_PLUGIN(FutureAbiPlugin, "org.interdict.test.abi-major", "1.0.0", "built for plugin ABI 2.0",
-                        "scan", "application/x-interdict-test", "")
+INTERDICT_DEFINE_PLUGIN(FutureAbiPlugin, "org.interdict.test.abi-major", "1.0.0", "built for plugin ABI 2.0", "scan",
+                        "application/x-interdict-test", "")

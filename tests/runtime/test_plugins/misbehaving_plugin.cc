@@ -72,8 +72,8 @@ class MisbehavingPlugin {
 #elif MISBEHAVIOUR == MISBEHAVIOUR_OPEN_FILE
     int fd = open("/etc/passwd", O_RDONLY);
     int error = errno;
-    job.Log(INTERDICT_LOG_INFO, fd >= 0 ? std::string("opened /etc/passwd")
-                                        : std::string("open failed: ") + std::strerror(error));
+    job.Log(INTERDICT_LOG_INFO,
+            fd >= 0 ? std::string("opened /etc/passwd") : std::string("open failed: ") + std::strerror(error));
     if (fd >= 0) close(fd);
 #elif MISBEHAVIOUR == MISBEHAVIOUR_OPEN_SOCKET
     int fd = socket(AF_INET, SOCK_STREAM, 0);
