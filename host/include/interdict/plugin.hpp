@@ -127,10 +127,14 @@ struct Adapter {
   static void Destroy(void* state) { delete static_cast<PluginClass*>(state); }
 };
 
+// A function rather than an inline comparison: with INTERDICT_ABI_MINOR at 0, `minor < 0` would trip
+// -Wtype-limits in every plugin built with -Werror.
+constexpr bool HostMinorSuffices(uint32_t host_minor, uint32_t needed_minor) { return host_minor >= needed_minor; }
+
 // Applies the version rule from the plugin's side.
 inline interdict_status CheckHostAbi(const interdict_host_api* api, char* err, size_t err_capacity) {
   if (api == nullptr || api->struct_size < sizeof(interdict_host_api) ||
-      api->abi_major != INTERDICT_ABI_MAJOR || api->abi_minor < INTERDICT_ABI_MINOR) {
+      api->abi_major != INTERDICT_ABI_MAJOR || !HostMinorSuffices(api->abi_minor, INTERDICT_ABI_MINOR)) {
     char message[160];
     std::snprintf(message, sizeof(message), "plugin needs ABI %d.%d (major equal, minor at least); host offers %u.%u",
                   INTERDICT_ABI_MAJOR, INTERDICT_ABI_MINOR, api ? api->abi_major : 0u, api ? api->abi_minor : 0u);
