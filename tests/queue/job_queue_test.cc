@@ -460,6 +460,20 @@ TYPED_TEST(JobQueueTest, ListFiltersByStateAndRespectsTheLimit) {
   EXPECT_EQ(leased->front().job_id, job.job_id);
 }
 
+TYPED_TEST(JobQueueTest, AnotherServersSubmitWakesAWaitingWorker) {
+  // A second queue object has its own connections, as another server would.
+  std::unique_ptr<JobQueue> other = this->Open();
+  ASSERT_NE(other, nullptr);
+  // (No "nothing happened yet" check: the channel is database-wide, and PostgreSQL tests running in parallel
+  // against the same server may notify it at any time.)
+  ASSERT_TRUE(other->Submit(MakeRequest()).ok());
+  auto woken = this->queue_->WaitForWork(60'000ms);
+  ASSERT_TRUE(woken.ok()) << woken.status().ToString();
+  // PostgreSQL delivers the NOTIFY; SQLite only polls and never claims to have been told.
+  EXPECT_EQ(*woken, this->queue_->backend() == "postgresql");
+  EXPECT_TRUE(this->MustLease("w").job_id > 0);
+}
+
 TEST(JobQueueUrl, RefusesUnknownSchemes) {
   auto queue = OpenJobQueue("redis://localhost");
   ASSERT_FALSE(queue.ok());

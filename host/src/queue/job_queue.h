@@ -182,9 +182,10 @@ class JobQueue {
   virtual Result<std::vector<JobInfo>> List(const JobFilter& filter) = 0;
   virtual Result<QueueCounts> Counts() = 0;
 
-  // Blocks until work may have arrived (PostgreSQL: a NOTIFY from Submit/Retry/reaping on any server;
-  // SQLite: a short poll interval) or `timeout` passes. Spurious wake-ups are allowed.
-  virtual Status WaitForWork(std::chrono::milliseconds timeout) = 0;
+  // Blocks until work may have arrived or `timeout` passes. PostgreSQL: returns true when a NOTIFY from
+  // Submit, Retry or reaping (on any server) arrived. SQLite has no notifications: it sleeps a short poll
+  // interval (at most `timeout`) and returns false. Spurious wake-ups are allowed either way.
+  virtual Result<bool> WaitForWork(std::chrono::milliseconds timeout) = 0;
 };
 
 // Opens (creating the schema if needed) the queue named by `url`:

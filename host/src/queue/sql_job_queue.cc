@@ -459,13 +459,13 @@ class SqlJobQueue final : public JobQueue {
     return counts;
   }
 
-  Status WaitForWork(std::chrono::milliseconds timeout) override {
+  Result<bool> WaitForWork(std::chrono::milliseconds timeout) override {
     if (!listener_) {
       std::this_thread::sleep_for(std::min(timeout, kSqlitePollInterval));
-      return Status::Ok();
+      return false;
     }
     std::lock_guard<std::mutex> lock(listen_mutex_);
-    return listener_->WaitForNotification(timeout).status();
+    return listener_->WaitForNotification(timeout);
   }
 
  private:

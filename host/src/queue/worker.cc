@@ -103,7 +103,7 @@ void Worker::SlotLoop(int slot) {
         idle_exit_ = true;
         break;
       }
-      Status waited = queue_.WaitForWork(kIdleWaitSlice);
+      auto waited = queue_.WaitForWork(kIdleWaitSlice);
       if (!waited.ok()) {
         ++queue_errors_;
         std::this_thread::sleep_for(kIdleWaitSlice);
