@@ -50,6 +50,18 @@ TEST(Sahara, MalformedPacketsAreCorrupt) {
   EXPECT_EQ(ParseSaharaPacket(unknown).status().code(), StatusCode::kCorrupt);
 }
 
+TEST(Sahara, MemoryTableRoundTripsAndRejectsPartialOrWrappingEntries) {
+  auto table = EncodeSaharaMemoryTable({{0x80000000ull, 4096, "DDR CS0", "DDRCS0.BIN"}, {0x1000, 16, "OCIMEM", "OCIMEM.BIN"}});
+  auto regions = ParseSaharaMemoryTable(table);
+  ASSERT_TRUE(regions.ok()) << regions.status().ToString();
+  ASSERT_EQ(regions->size(), 2u);
+  EXPECT_EQ((*regions)[0].base, 0x80000000ull);
+  EXPECT_EQ((*regions)[1].filename, "OCIMEM.BIN");
+  EXPECT_EQ(ParseSaharaMemoryTable(std::span<const uint8_t>(table.data(), 63)).status().code(), StatusCode::kCorrupt);
+  auto wrapping = EncodeSaharaMemoryTable({{UINT64_MAX - 10, 100, "X", "X"}});
+  EXPECT_EQ(ParseSaharaMemoryTable(wrapping).status().code(), StatusCode::kCorrupt);
+}
+
 TEST(Sahara, AllowlistAcceptsIdentityReadsAndRefusesEverythingElse) {
   ReadOnlyAllowlist list = MakeSaharaReadOnlyAllowlist();
   for (uint32_t id : {1u, 2u, 3u, 7u, 8u, 0xAu}) {

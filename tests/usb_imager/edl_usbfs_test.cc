@@ -306,5 +306,35 @@ TEST_F(EdlUsbfsTest, ConfigureNegotiatesTheDevicesSmallerPayload) {
   EXPECT_EQ(model_->counters().by_tag.at("configure"), 2u);
 }
 
+TEST_F(EdlUsbfsTest, MemoryDebugModeDumpsTheAnnouncedRamRegion) {
+  sim::EdlSimFaults faults;
+  faults.ram.resize(300 * 1024 + 100);
+  for (size_t i = 0; i < faults.ram.size(); ++i) faults.ram[i] = static_cast<uint8_t>(i * 31 + (i >> 9));
+  const std::string expected = Sha256(faults.ram);
+  StartDevice(faults);
+  auto transport = Opener()();
+  ASSERT_TRUE(transport.ok()) << transport.status().ToString();
+  SaharaClient client(**transport);
+  auto regions = client.EnterMemoryDebug();
+  ASSERT_TRUE(regions.ok()) << regions.status().ToString();
+  ASSERT_EQ(regions->size(), 1u);
+  EXPECT_EQ((*regions)[0].base, sim::kEdlSimRamBase);
+  EXPECT_EQ((*regions)[0].length, faults.ram.size());
+  EXPECT_EQ((*regions)[0].description, "DDR CS0");
+  EXPECT_EQ((*regions)[0].filename, "DDRCS0.BIN");
+  MultiHasher hasher({HashAlgorithm::kSha256});
+  ASSERT_TRUE(client.ReadMemory(sim::kEdlSimRamBase, faults.ram.size(), [&](std::span<const uint8_t> bytes) {
+    hasher.Update(bytes.data(), bytes.size());
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(hasher.Finish().Get(HashAlgorithm::kSha256), expected);
+  const uint64_t urbs = emulator_->urbs_submitted();
+  EXPECT_EQ(client.ReadMemory(sim::kEdlSimRamBase + 16, faults.ram.size(), [](std::span<const uint8_t>) {
+    return Status::Ok();
+  }).code(), StatusCode::kInvalidArgument);  // past the announced region: nothing sent
+  EXPECT_EQ(emulator_->urbs_submitted(), urbs);
+  EXPECT_EQ(model_->counters().programmer_bytes, 0u);
+}
+
 }  // namespace
 }  // namespace interdict::usb

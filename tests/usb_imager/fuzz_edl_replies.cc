@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 0: {
       auto packet = ParseSaharaPacket(reply);
       if (packet.ok()) (void)SaharaCommandName(static_cast<uint32_t>(packet->command));
+      (void)ParseSaharaMemoryTable(reply);
       break;
     }
     case 1: {

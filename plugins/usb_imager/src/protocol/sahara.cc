@@ -1,5 +1,6 @@
 #include "protocol/sahara.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace interdict::usb {
@@ -190,6 +191,49 @@ std::vector<uint8_t> EncodeSaharaExecuteResponse(uint32_t command, uint32_t repl
       .Put32(command)
       .Put32(reply_length)
       .Take();
+}
+
+std::vector<uint8_t> EncodeSaharaMemoryDebug64(uint64_t table_address, uint64_t table_length) {
+  return PacketWriter(SaharaCommand::kMemoryDebug64, kMemory64Bytes).Put64(table_address).Put64(table_length).Take();
+}
+
+Result<std::vector<SaharaMemoryRegion>> ParseSaharaMemoryTable(std::span<const uint8_t> table) {
+  if (table.size() % kSaharaMemoryRegionBytes != 0 || table.size() > kMaxSaharaMemoryRegions * kSaharaMemoryRegionBytes) {
+    return Status::Corrupt("Sahara memory table of " + std::to_string(table.size()) + " bytes is not whole entries");
+  }
+  std::vector<SaharaMemoryRegion> regions;
+  for (size_t at = 0; at < table.size(); at += kSaharaMemoryRegionBytes) {
+    std::span<const uint8_t> e = table.subspan(at, kSaharaMemoryRegionBytes);
+    SaharaMemoryRegion region;
+    region.base = U64(e, 8);
+    region.length = U64(e, 16);
+    if (region.length == 0 || region.base + region.length < region.base) {
+      return Status::Corrupt("Sahara memory region " + std::to_string(regions.size()) + " is empty or wraps");
+    }
+    auto text = [&](size_t offset) {
+      std::string out;
+      for (size_t i = offset; i < offset + 20 && e[i] != 0; ++i) out.push_back(e[i] >= 0x20 && e[i] < 0x7F ? char(e[i]) : '?');
+      return out;
+    };
+    region.description = text(24);
+    region.filename = text(44);
+    regions.push_back(std::move(region));
+  }
+  return regions;
+}
+
+std::vector<uint8_t> EncodeSaharaMemoryTable(const std::vector<SaharaMemoryRegion>& regions) {
+  std::vector<uint8_t> out;
+  for (const auto& r : regions) {
+    PacketWriter w(static_cast<SaharaCommand>(0), 0);  // 8 bytes: save_pref = 0
+    w.Put64(r.base).Put64(r.length);
+    std::vector<uint8_t> entry = w.Take();
+    entry.resize(kSaharaMemoryRegionBytes, 0);
+    std::copy_n(r.description.begin(), std::min<size_t>(r.description.size(), 19), entry.begin() + 24);
+    std::copy_n(r.filename.begin(), std::min<size_t>(r.filename.size(), 19), entry.begin() + 44);
+    out.insert(out.end(), entry.begin(), entry.end());
+  }
+  return out;
 }
 
 uint32_t SaharaCommandKey(SaharaCommand command, uint32_t argument) {

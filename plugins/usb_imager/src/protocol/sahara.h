@@ -120,6 +120,20 @@ uint32_t SaharaCommandKey(SaharaCommand command, uint32_t argument = 0);
 // CMD_EXEC/EXEC_DATA 1, 2, 3, 7, 8, 0xA; SWITCH_MODE to 0; DONE; RESET; MEMORY_READ(64).
 ReadOnlyAllowlist MakeSaharaReadOnlyAllowlist();
 
+// Memory-debug mode: the region table a crashed handset announces with MEMORY_DEBUG_64 (64-byte entries
+// {u64 save_pref, u64 base, u64 length, char description[20], char filename[20]}).
+inline constexpr size_t kSaharaMemoryRegionBytes = 64;
+inline constexpr size_t kMaxSaharaMemoryRegions = 256;
+inline constexpr uint64_t kMaxSaharaMemoryReadBytes = 64 * 1024;  // one MEMORY_READ_64
+struct SaharaMemoryRegion {
+  uint64_t base = 0, length = 0;
+  std::string description, filename;
+};
+// kCorrupt for a table that is not whole entries, longer than the limit, or with a region that wraps.
+Result<std::vector<SaharaMemoryRegion>> ParseSaharaMemoryTable(std::span<const uint8_t> table);
+std::vector<uint8_t> EncodeSaharaMemoryTable(const std::vector<SaharaMemoryRegion>& regions);  // device side
+std::vector<uint8_t> EncodeSaharaMemoryDebug64(uint64_t table_address, uint64_t table_length);  // device side
+
 // What command mode told us, for the acquisition log.
 struct SaharaDeviceInfo {
   uint32_t protocol_version = 0;

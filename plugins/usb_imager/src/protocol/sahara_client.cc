@@ -1,5 +1,7 @@
 #include "protocol/sahara_client.h"
 
+#include <algorithm>
+
 #include "core/files.h"
 #include "core/hash.h"
 
@@ -113,6 +115,54 @@ Result<SaharaDeviceInfo> SaharaClient::IdentifyAndUpload(const std::filesystem::
   info.programmer_bytes = programmer.size();
   INTERDICT_RETURN_IF_ERROR(Upload(programmer, &info));
   return info;
+}
+
+Result<std::vector<SaharaMemoryRegion>> SaharaClient::EnterMemoryDebug() {
+  INTERDICT_ASSIGN_OR_RETURN(SaharaPacket hello, ExpectHello());
+  if (hello.mode != SaharaMode::kMemoryDebug) {
+    return Status::Unsupported("the device is not offering memory debug (HELLO mode " +
+                               std::to_string(static_cast<uint32_t>(hello.mode)) + ")");
+  }
+  INTERDICT_RETURN_IF_ERROR(
+      Send(SaharaCommandKey(SaharaCommand::kHelloResponse, static_cast<uint32_t>(SaharaMode::kMemoryDebug)),
+           EncodeSaharaHelloResponse(SaharaMode::kMemoryDebug)));
+  INTERDICT_ASSIGN_OR_RETURN(SaharaPacket debug, Receive());
+  if (debug.command != SaharaCommand::kMemoryDebug64 && debug.command != SaharaCommand::kMemoryDebug) {
+    return Status::Corrupt("expected Sahara MEMORY_DEBUG, got " + SaharaCommandName(static_cast<uint32_t>(debug.command)));
+  }
+  if (debug.data_length == 0 || debug.data_length > kMaxSaharaMemoryRegions * kSaharaMemoryRegionBytes) {
+    return Status::Corrupt("Sahara memory table of " + std::to_string(debug.data_length) + " bytes");
+  }
+  std::vector<uint8_t> table;
+  INTERDICT_RETURN_IF_ERROR(
+      Send(SaharaCommandKey(SaharaCommand::kMemoryRead64), EncodeSaharaMemoryRead64(debug.offset, debug.data_length)));
+  table.resize(static_cast<size_t>(debug.data_length));
+  TransferResult got = transport_.BulkIn(table, kSaharaTimeout);
+  if (!got.ok()) return got.ToStatus("Sahara memory table");
+  table.resize(got.transferred);
+  INTERDICT_ASSIGN_OR_RETURN(regions_, ParseSaharaMemoryTable(table));
+  return regions_;
+}
+
+Status SaharaClient::ReadMemory(uint64_t address, uint64_t length,
+                                const std::function<Status(std::span<const uint8_t>)>& sink) {
+  const bool inside = std::any_of(regions_.begin(), regions_.end(), [&](const SaharaMemoryRegion& r) {
+    return address >= r.base && length <= r.length && address - r.base <= r.length - length;
+  });
+  if (!inside || length == 0) return Status::InvalidArgument("memory range outside the regions the device announced");
+  std::vector<uint8_t> piece;
+  for (uint64_t done = 0; done < length;) {
+    const uint64_t n = std::min(kMaxSaharaMemoryReadBytes, length - done);
+    INTERDICT_RETURN_IF_ERROR(
+        Send(SaharaCommandKey(SaharaCommand::kMemoryRead64), EncodeSaharaMemoryRead64(address + done, n)));
+    piece.resize(static_cast<size_t>(n));
+    TransferResult got = transport_.BulkIn(piece, kSaharaTimeout);
+    if (!got.ok()) return got.ToStatus("Sahara memory read");
+    if (got.transferred != n) return Status::Unreadable("Sahara memory read returned " + std::to_string(got.transferred) + " of " + std::to_string(n) + " bytes");
+    INTERDICT_RETURN_IF_ERROR(sink(piece));
+    done += n;
+  }
+  return Status::Ok();
 }
 
 Status SaharaClient::Upload(const std::vector<uint8_t>& programmer, SaharaDeviceInfo* info) {

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "protocol/read_only_allowlist.h"
@@ -34,6 +35,13 @@ class SaharaClient {
   // Only the command-mode reads, then a switch back to image-transfer mode (nothing runs on the device).
   Result<SaharaDeviceInfo> Identify();
 
+  // Memory-debug mode (a handset that crashed into Sahara offers its RAM): answers the HELLO with mode 2 and
+  // returns the announced region table. kUnsupported when the device's HELLO is not in memory-debug mode.
+  Result<std::vector<SaharaMemoryRegion>> EnterMemoryDebug();
+  // Reads `length` bytes at `address` with MEMORY_READ_64 in pieces of kMaxSaharaMemoryReadBytes into `sink`;
+  // the range must lie inside one announced region (kInvalidArgument otherwise, nothing sent).
+  Status ReadMemory(uint64_t address, uint64_t length, const std::function<Status(std::span<const uint8_t>)>& sink);
+
   // Sends one host packet after the allowlist accepted `key`; public so tests can prove refusals.
   Status Send(uint32_t key, std::span<const uint8_t> packet);
   const ReadOnlyAllowlist& allowlist() const { return allowlist_; }
@@ -47,6 +55,7 @@ class SaharaClient {
 
   UsbTransport& transport_;
   ReadOnlyAllowlist allowlist_;
+  std::vector<SaharaMemoryRegion> regions_;
 };
 
 }  // namespace interdict::usb

@@ -134,7 +134,8 @@ void EdlDeviceModel::Restart() {
   phase_ = Phase::kSahara;
   outgoing_.clear();
   programmer_.clear();
-  Queue(EncodeSaharaHello(SaharaMode::kImageTransferPending, kEdlSimMaxSaharaPacket));
+  Queue(EncodeSaharaHello(faults_.ram.empty() ? SaharaMode::kImageTransferPending : SaharaMode::kMemoryDebug,
+                          kEdlSimMaxSaharaPacket));
 }
 
 void EdlDeviceModel::Queue(std::vector<uint8_t> bytes) { outgoing_.push_back(std::move(bytes)); }
@@ -269,7 +270,9 @@ BulkReply EdlDeviceModel::SaharaOut(std::span<const uint8_t> data) {
   }
   switch (packet->command) {
     case SaharaCommand::kHelloResponse:
-      if (packet->mode == SaharaMode::kCommand) {
+      if (packet->mode == SaharaMode::kMemoryDebug && !faults_.ram.empty()) {
+        Queue(EncodeSaharaMemoryDebug64(kEdlSimRamTableAddress, kSaharaMemoryRegionBytes));
+      } else if (packet->mode == SaharaMode::kCommand) {
         phase_ = Phase::kCommandMode;
         Queue(EncodeSaharaCommandReady());
       } else if (packet->mode == SaharaMode::kImageTransferPending) {
@@ -300,6 +303,20 @@ BulkReply EdlDeviceModel::SaharaOut(std::span<const uint8_t> data) {
       }
       break;
     case SaharaCommand::kReset: Restart(); break;
+    case SaharaCommand::kMemoryRead64: {
+      const auto table = EncodeSaharaMemoryTable({{kEdlSimRamBase, faults_.ram.size(), "DDR CS0", "DDRCS0.BIN"}});
+      if (packet->offset == kEdlSimRamTableAddress && packet->data_length == table.size()) {
+        Queue(table);
+      } else if (packet->offset >= kEdlSimRamBase && packet->data_length <= faults_.ram.size() &&
+                 packet->offset - kEdlSimRamBase <= faults_.ram.size() - packet->data_length) {
+        const auto from = faults_.ram.begin() + static_cast<ptrdiff_t>(packet->offset - kEdlSimRamBase);
+        Queue(std::vector<uint8_t>(from, from + static_cast<ptrdiff_t>(packet->data_length)));
+        counters_.bytes_served += packet->data_length;
+      } else {
+        return {BulkReply::Kind::kStall, {}};
+      }
+      break;
+    }
     default:
       ++counters_.unknown_commands;
       std::fprintf(stderr, "interdict-sim (edl): unexpected Sahara %s from the host\n",

@@ -52,7 +52,12 @@ struct EdlSimFaults {
   bool zlp_after_aligned_raw = true;
   uint64_t supported_payload = kEdlSimMaxPayload;       // configure asking for more is NAKed
   std::string accepted_programmer_sha256;               // "" accepts any
+  // Memory-debug mode: when not empty, the handset "crashed": its HELLO offers mode 2 and this RAM is one
+  // region at kEdlSimRamBase.
+  std::vector<uint8_t> ram;
 };
+inline constexpr uint64_t kEdlSimRamBase = 0x80000000ull;
+inline constexpr uint64_t kEdlSimRamTableAddress = 0x146BF000ull;
 
 struct EdlSimCounters {
   uint64_t sahara_packets = 0;
