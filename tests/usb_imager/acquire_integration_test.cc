@@ -259,6 +259,17 @@ TEST_F(AcquireIntegration, CaseAcquisitionBecomesEvidenceWithArtifactsAndAudited
   EXPECT_EQ(case_info["evidence"][0]["sha256"], interdict::Sha256Hex(data_.data(), data_.size()));
   EXPECT_EQ(case_info["counts"]["artifacts"], 4);  // image, map, text log, JSON log
   EXPECT_EQ(RunCommand({interdict.string(), "case", "verify", case_dir.string()}, log_), 0);
+  const fs::path actions = dir_ / "actions.txt";
+  ASSERT_EQ(RunCommand({"/bin/sh", "-c", "sqlite3 " + (case_dir / "case.db").string() +
+                                             " 'SELECT action FROM audit ORDER BY seq' > " + actions.string()},
+                       log_),
+            0);
+  const std::string audit = ReadText(actions);
+  const size_t started = audit.find("usb.acquisition.started");
+  const size_t finished = audit.find("usb.acquisition.finished");
+  ASSERT_NE(started, std::string::npos) << audit;
+  ASSERT_NE(finished, std::string::npos) << audit;
+  EXPECT_LT(started, finished);
 }
 
 }  // namespace

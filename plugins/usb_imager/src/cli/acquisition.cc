@@ -131,6 +131,15 @@ Result<AcquireOutcome> AcquireAdbFiles(const AcquireRequest& request) {
   return outcome;
 }
 
+#ifdef INTERDICT_HAVE_CASE_STORE
+// Records a step of an acquisition that is not (yet) an evidence record: start, and a stop before the end,
+// so that interrupted and failed acquisitions are in the audit chain too.
+Status AuditCaseStep(const AcquireRequest& request, const std::string& action, const nlohmann::json& details) {
+  INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<CaseStore> store, CaseStore::Open(request.case_dir));
+  return store->Audit(request.examiner_actor, action, details);
+}
+#endif
+
 }  // namespace
 
 Result<std::unique_ptr<BlockSource>> OpenSource(const std::string& source, const std::filesystem::path& programmer) {
@@ -235,6 +244,15 @@ Result<AcquireOutcome> Acquire(const AcquireRequest& request) {
   report.map_file = map_path.string();
   report.hashes = request.hashes;
 
+#ifdef INTERDICT_HAVE_CASE_STORE
+  if (!request.case_dir.empty()) {
+    INTERDICT_RETURN_IF_ERROR(AuditCaseStep(request, "usb.acquisition.started",
+                                            {{"source", identity.uri}, {"serial", identity.serial},
+                                             {"capacity_bytes", identity.capacity_bytes},
+                                             {"work_dir", outcome.work_dir.string()}, {"resume", request.resume},
+                                             {"command_line", request.command_line}}));
+  }
+#endif
   AcquisitionEngine engine(*source, *writer, options);
   Status run = engine.Run(&report.result);
   progress.Finish(run.ok() ? identity.capacity_bytes : report.result.bytes_total,
@@ -286,6 +304,11 @@ Result<AcquireOutcome> Acquire(const AcquireRequest& request) {
   INTERDICT_RETURN_IF_ERROR(WriteFileAtomic(json_log, ReportToJson(report).dump(2) + "\n"));
 
 #ifdef INTERDICT_HAVE_CASE_STORE
+  if (!request.case_dir.empty() && !run.ok()) {
+    INTERDICT_RETURN_IF_ERROR(AuditCaseStep(request, "usb.acquisition.stopped",
+                                            {{"source", identity.uri}, {"state", report.final_state},
+                                             {"map", map_path.string()}, {"exit_code", outcome.exit_code}}));
+  }
   if (!request.case_dir.empty() && run.ok()) {
     Status registered = RegisterWithCase(request, outcome.work_dir, writer->files(), map_path, text_log, json_log,
                                          writer->media_type(), &outcome);

@@ -164,6 +164,9 @@ int main(int argc, char** argv) {
     return kExitSimFailure;
   }
 
+  // A command killed mid-transfer closes its umockdev socket; replying to it must not kill the simulator
+  // with SIGPIPE (it would die silently, without its summary and counters).
+  ::signal(SIGPIPE, SIG_IGN);
   g_child = ::fork();
   if (g_child < 0) {
     std::perror("interdict-sim: fork");
@@ -176,6 +179,7 @@ int main(int argc, char** argv) {
     std::vector<char*> args;
     for (auto& a : command) args.push_back(a.data());
     args.push_back(nullptr);
+    ::signal(SIGPIPE, SIG_DFL);  // the command gets the default back
     ::execvp(args[0], args.data());
     std::fprintf(stderr, "interdict-sim: cannot run %s\n", args[0]);
     ::_exit(127);
