@@ -31,7 +31,11 @@ function(interdict_add_test name)
   target_compile_definitions(${name} PRIVATE
     INTERDICT_SOURCE_DIR="${CMAKE_SOURCE_DIR}" INTERDICT_BINARY_DIR="${CMAKE_BINARY_DIR}"
     INTERDICT_PLUGIN_DIR="${INTERDICT_PLUGIN_DIR}" INTERDICT_SHARED_DIR="${CMAKE_SOURCE_DIR}/../shared")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
+  # CMake 3.25's gtest_discover_tests re-splits every list in PROPERTIES, however it is escaped, so the labels
+  # travel as one comma-joined label; `ctest -L REGEX` matches a regex against it, so `-L unit` and
+  # `-L integration` both still select a test labelled "unit,integration".
+  string(REPLACE ";" "," labels "${T_LABELS}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${labels}")
 endfunction()
 
 # interdict_add_fuzzer(NAME SOURCES ... LIBS ...)
