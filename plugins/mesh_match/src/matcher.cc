@@ -20,7 +20,10 @@ constexpr KnownScale kKnownScales[] = {
 MatchTier Decide(const CandidateResult& c) {
   const AlignmentScore& s = c.registration.score;
   const bool mirrored = c.registration.transform.mirrored();
-  if (c.chamfer_share <= kMatchMaxChamferShare && s.coverage >= kMatchMinCoverage) {
+  const double diagonal = s.tolerance / kCoverageTolerance;
+  const double local_share = diagonal > 0 ? s.local_deviation / diagonal : 1.0;
+  if (c.chamfer_share <= kMatchMaxChamferShare && s.coverage >= kMatchMinCoverage &&
+      local_share <= kMatchMaxLocalDeviationShare) {
     return mirrored ? MatchTier::kMirroredMatch : MatchTier::kMatch;
   }
   if (c.chamfer_share <= kReviewMaxChamferShare && s.coverage >= kReviewMinCoverage) return MatchTier::kModified;

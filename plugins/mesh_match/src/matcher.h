@@ -21,7 +21,8 @@ namespace interdict::mesh {
 
 // Calibrated on bench/mesh_match (see docs/mesh-matching.md, "Thresholds").
 inline constexpr double kMatchMaxChamferShare = 0.010;   // Chamfer / template diagonal
-inline constexpr double kMatchMinCoverage = 0.90;
+inline constexpr double kMatchMinCoverage = 0.95;
+inline constexpr double kMatchMaxLocalDeviationShare = 0.020;  // local deviation / template diagonal
 inline constexpr double kReviewMaxChamferShare = 0.030;
 inline constexpr double kReviewMinCoverage = 0.60;
 inline constexpr double kMirrorDecisionRatio = 0.80;     // mirrored Chamfer below 80 % of proper: mirrored

@@ -34,7 +34,7 @@ inline constexpr double kIcpConvergence = 1e-6;      // relative change of the t
 inline constexpr double kCoverageTolerance = 0.01;   // share of the template diagonal
 // Local deviation averages the signed point-to-surface offsets of each sample's neighbours: random noise
 // averages out, a systematic difference (an extra tooth, a longer tab, a filled hole) does not.
-inline constexpr size_t kLocalDeviationNeighbours = 16;
+inline constexpr size_t kLocalDeviationNeighbours = 32;
 inline constexpr double kLocalDeviationPercentile = 0.99;
 inline constexpr int kInPlaneStarts = 6;              // extra starts about an axis of a near-circular section
 

@@ -75,7 +75,7 @@ TriangleMesh Tube(SplitMix64& rng, bool near) {
   const double r = Range(rng, 6, 15), wall = Range(rng, 1.5, 3.5), length = Range(rng, 40, 100) * (near ? 1.08 : 1.0);
   Profile p;
   p.outer = CircleLoop({0, 0}, r, 24, false);
-  for (int i = 0; i < 4; ++i) p.outer[i].x() -= 0.15 * r;  // a flat, so the tube has a key
+  for (int i = 0; i < 4; ++i) p.outer[i].x() -= std::min(0.15 * r, 0.4 * wall);  // a flat, so the tube has a key
   p.holes.push_back(CircleLoop({0, 0}, r - wall, 24, true));
   const double flange = Range(rng, 1.2, 1.5), twist = Range(rng, 0.1, 0.5);
   // A flange at one end only: two layers at the flange scale, then the tube body.
@@ -89,7 +89,7 @@ TriangleMesh Tube(SplitMix64& rng, bool near) {
 
 TriangleMesh Slide(SplitMix64& rng, bool near) {
   const double w = Range(rng, 12, 25), h = Range(rng, 8, 16), t = Range(rng, 1.5, 3), length = Range(rng, 60, 140);
-  const double lip = Range(rng, 2, 5) + (near ? 1.5 : 0.0);
+  const double lip = std::min(Range(rng, 2, 5) + (near ? 1.5 : 0.0), 0.4 * w);
   Profile p;  // U channel with lips, counter-clockwise
   p.outer = {{0, 0}, {w, 0}, {w, h}, {w - lip, h}, {w - lip, h - t}, {w - t, h - t}, {w - t, t}, {t, t},
              {t, h - t}, {lip, h - t}, {lip, h}, {0, h}};
@@ -111,7 +111,7 @@ TriangleMesh Housing(SplitMix64& rng, bool near) {
   Profile p;
   p.outer = RoundedRect(w, h, Range(rng, 3, 8), 3);
   // A tab on one side makes the outline asymmetric.
-  p.outer.insert(p.outer.begin() + 4, {w / 2 + Range(rng, 5, 10) * (near ? 1.3 : 1.0), 0});
+  p.outer.push_back({w / 2 + Range(rng, 5, 10) * (near ? 1.3 : 1.0), 0});  // between the last and first corner
   Loop2 inner = RoundedRect(w - 2 * wall, h - 2 * wall, 2, 3);
   std::reverse(inner.begin(), inner.end());
   p.holes.push_back(inner);

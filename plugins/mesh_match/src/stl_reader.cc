@@ -125,7 +125,7 @@ Result<ImportedMesh> ReadAsciiStl(std::string_view text) {
   if (in_facet) {
     out.AddAnomaly("stl-truncated", "ASCII STL ends inside a facet (file cut short)", true);
   } else if (!saw_endsolid) {
-    out.AddAnomaly("stl-no-endsolid", "ASCII STL has no closing 'endsolid'");
+    out.AddAnomaly("stl-no-endsolid", "ASCII STL has no closing 'endsolid' (file cut short?)", true);
   }
   if (bad_facets > 0) {
     out.AddAnomaly("stl-bad-facets", std::to_string(bad_facets) + " facet(s) without exactly 3 readable vertices",

@@ -21,11 +21,14 @@ constexpr size_t kDescriptorLeafSize = 8;
 
 }  // namespace
 
+// Owns its copy of the rows, so moving the library (which moves descriptors_) never leaves the tree pointing
+// at a moved-from vector.
 struct TemplateLibrary::DescriptorTree {
-  explicit DescriptorTree(const std::vector<float>& rows)
-      : adaptor{&rows}, kd(kDescriptorDims, adaptor, nanoflann::KDTreeSingleIndexAdaptorParams(kDescriptorLeafSize)) {
+  explicit DescriptorTree(const std::vector<float>& source)
+      : rows(source), adaptor{&rows}, kd(kDescriptorDims, adaptor, nanoflann::KDTreeSingleIndexAdaptorParams(kDescriptorLeafSize)) {
     kd.buildIndex();
   }
+  std::vector<float> rows;
   DescriptorAdaptor adaptor;
   DescriptorKd kd;
 };

@@ -1,12 +1,18 @@
 // Writes the procedurally generated stand-in parts committed in samples/meshes/ (never real weapon
 // geometry). Deterministic: the same command writes the same bytes.
-//   interdict-mesh-standins OUT_DIR
+//   interdict-mesh-standins OUT_DIR                 the samples (samples/meshes)
+//   interdict-mesh-standins --pack DIR COUNT        a template pack skeleton: meshes, pack.json, fixtures
+//                                                   (then `interdict templates build` and `sign`)
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/files.h"
 #include "mesh_writer.h"
+#include "shape_descriptor.h"
 #include "standin_generator.h"
 
 namespace {
@@ -28,9 +34,49 @@ int Write(const std::filesystem::path& path, const Result<std::string>& bytes) {
   return 0;
 }
 
+int WritePack(const std::filesystem::path& dir, int count) {
+  std::filesystem::create_directories(dir / "meshes");
+  std::filesystem::create_directories(dir / "fixtures");
+  int failures = 0;
+  nlohmann::json templates = nlohmann::json::array();
+  for (int seed = 1; seed <= count; ++seed) {
+    const StandInPart part = GenerateStandIn(static_cast<uint64_t>(seed));
+    const std::string file = "meshes/" + part.id + ".stl";
+    failures += Write(dir / file, ToBinaryStl(part.mesh));
+    templates.push_back({{"id", part.id}, {"name", std::string("stand-in ") + PartFamilyName(part.family) + " #" +
+                                                        std::to_string(seed)}, {"mesh", file}});
+  }
+  nlohmann::json manifest = {
+      {"format", "interdict-template-pack"}, {"name", "standin-parts"}, {"version", "1.0.0"},
+      {"description", "Procedurally generated stand-in parts (brackets, gears, tubes, slides, hinges, housings); "
+                      "no real weapon geometry. For tests, demos and the accuracy benchmark."},
+      {"unit", "mm"}, {"descriptor_version", kDescriptorVersion}, {"templates", templates}};
+  failures += Write(dir / "pack.json", manifest.dump(2) + "\n");
+  // Fixtures: what the pack promises to find, in the forms an examiner meets.
+  const RigidMotion turn = RandomRigidMotion(7, 50.0);
+  nlohmann::json fixtures = nlohmann::json::array();
+  auto id = [](uint64_t seed) { return GenerateStandIn(seed).id; };
+  failures += Write(dir / "fixtures/plate-3-parts.3mf",
+                    ToThreeMf(LayOutPlate({GenerateStandIn(2).mesh, GenerateStandIn(4).mesh, GenerateStandIn(6).mesh}, 3)));
+  fixtures.push_back({{"file", "plate-3-parts.3mf"}, {"expect", {{{"template", id(2)}, {"tier", "match"}},
+                                                                  {{"template", id(4)}, {"tier", "match"}},
+                                                                  {{"template", id(6)}, {"tier", "match"}}}}});
+  failures += Write(dir / "fixtures/inch-copy.stl", ToAsciiStl(TransformMesh(GenerateStandIn(3).mesh, turn, 1.0 / 25.4, false)));
+  fixtures.push_back({{"file", "inch-copy.stl"}, {"expect", {{{"template", id(3)}, {"tier", "match"}, {"unit", "inch"}}}}});
+  failures += Write(dir / "fixtures/mirrored-copy.stl", ToBinaryStl(TransformMesh(GenerateStandIn(5).mesh, turn, 1.0, true)));
+  fixtures.push_back({{"file", "mirrored-copy.stl"}, {"expect", {{{"template", id(5)}, {"tier", "mirrored-match"}}}}});
+  failures += Write(dir / "fixtures/identical-solid-header.stl", ToBinaryStl(GenerateStandIn(1).mesh, "solid exported"));
+  fixtures.push_back({{"file", "identical-solid-header.stl"}, {"expect", {{{"template", id(1)}, {"tier", "identical"}}}}});
+  failures += Write(dir / "fixtures/unrelated.stl", ToBinaryStl(GenerateStandIn(1'000'003).mesh));
+  fixtures.push_back({{"file", "unrelated.stl"}, {"expect", nlohmann::json::array()}});
+  failures += Write(dir / "fixtures/fixtures.json", fixtures.dump(2) + "\n");
+  return failures == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--pack") return WritePack(argv[2], std::atoi(argv[3]));
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
     return 2;

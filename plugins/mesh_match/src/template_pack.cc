@@ -1,0 +1,278 @@
+#include "template_pack.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "bodies.h"
+#include "core/files.h"
+#include "core/hash.h"
+#include "matcher.h"
+#include "mesh_analysis.h"
+#include "mesh_import.h"
+
+namespace interdict::mesh {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool SafeRelativePath(const std::string& path) {
+  if (path.empty() || path.front() == '/') return false;
+  for (const auto& part : fs::path(path)) {
+    if (part == "..") return false;
+  }
+  return true;
+}
+
+Result<nlohmann::json> ReadJson(const fs::path& path) {
+  INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path, kMaxManifestBytes * 16));
+  nlohmann::json doc = nlohmann::json::parse(bytes, nullptr, false);
+  if (doc.is_discarded()) return Status::Corrupt(path.string() + " is not valid JSON");
+  return doc;
+}
+
+std::string SignedMessage(const std::string& manifest) { return kTemplatePackSignatureDomain + manifest; }
+
+const PackFileEntry* FindFile(const TemplatePack& pack, const std::string& path) {
+  for (const PackFileEntry& f : pack.files) {
+    if (f.path == path) return &f;
+  }
+  return nullptr;
+}
+
+// Reads a pack file and checks it against the manifest's hash.
+Result<std::string> ReadPinnedFile(const TemplatePack& pack, const std::string& path) {
+  const PackFileEntry* entry = FindFile(pack, path);
+  if (entry == nullptr) return Status::VerificationFailed(path + " is not listed in the signed manifest");
+  INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(pack.dir / path, kMaxTemplatePackFileBytes));
+  if (Sha256Hex(bytes) != entry->sha256) return Status::VerificationFailed(path + " does not match its manifest hash");
+  return bytes;
+}
+
+Result<TriangleMesh> LoadSingleBody(std::string_view bytes, const std::string& name) {
+  INTERDICT_ASSIGN_OR_RETURN(
+      ImportedMesh imported,
+      ImportMesh({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, name));
+  std::vector<TriangleMesh> bodies = SplitBodies(imported.mesh);
+  if (bodies.size() != 1) {
+    return Status::InvalidArgument("template " + name + " holds " + std::to_string(bodies.size()) +
+                                   " bodies; a template must be one body");
+  }
+  return std::move(bodies.front());
+}
+
+}  // namespace
+
+Result<TemplatePack> LoadTemplatePack(const fs::path& dir) {
+  TemplatePack pack;
+  pack.dir = dir;
+  INTERDICT_ASSIGN_OR_RETURN(pack.manifest_bytes, ReadFileToString(dir / kTemplatePackManifest, kMaxManifestBytes));
+  pack.digest = Sha256Hex(pack.manifest_bytes);
+  nlohmann::json doc = nlohmann::json::parse(pack.manifest_bytes, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return Status::Corrupt("pack.json is not a JSON object");
+  if (doc.value("format", "") != kTemplatePackFormat) return Status::Corrupt("pack.json is not a template pack manifest");
+  if (doc.value("descriptor_version", 0) != kDescriptorVersion) {
+    return Status::Unsupported("pack descriptors are version " + std::to_string(doc.value("descriptor_version", 0)) +
+                               ", this build computes version " + std::to_string(kDescriptorVersion));
+  }
+  pack.name = doc.value("name", "");
+  pack.version = doc.value("version", "");
+  pack.description = doc.value("description", "");
+  if (pack.name.empty() || pack.version.empty()) return Status::Corrupt("pack.json needs a name and a version");
+  if (!doc.contains("templates") || !doc["templates"].is_array()) return Status::Corrupt("pack.json has no templates");
+  for (const auto& t : doc["templates"]) {
+    if (!t.is_object()) return Status::Corrupt("template entry is not an object");
+    PackTemplate entry{t.value("id", ""), t.value("name", ""), t.value("mesh", "")};
+    if (entry.id.empty() || !SafeRelativePath(entry.mesh)) {
+      return Status::Corrupt("template entry needs an id and a pack-relative mesh path");
+    }
+    pack.templates.push_back(entry);
+  }
+  if (doc.contains("files") && doc["files"].is_array()) {
+    for (const auto& f : doc["files"]) {
+      PackFileEntry entry{f.value("path", ""), f.value("sha256", "")};
+      if (!SafeRelativePath(entry.path) || entry.sha256.size() != 64) {
+        return Status::Corrupt("file entry needs a pack-relative path and a SHA-256");
+      }
+      pack.files.push_back(entry);
+    }
+  }
+  return pack;
+}
+
+Status VerifyTemplatePack(TemplatePack& pack, const PackTrustPolicy& policy) {
+  pack.verified = false;
+  Result<std::string> signature_bytes = ReadFileToString(pack.dir / kTemplatePackSignature, kMaxKeyFileBytes);
+  if (!signature_bytes.ok()) {
+    if (!policy.allow_unsigned) {
+      return Status::PermissionDenied("template pack " + pack.name + " is not signed (" + kTemplatePackSignature +
+                                      " missing); refused");
+    }
+  } else {
+    nlohmann::json sig = nlohmann::json::parse(*signature_bytes, nullptr, false);
+    if (sig.is_discarded() || !sig.is_object()) return Status::VerificationFailed("pack.json.sig is not valid JSON");
+    const std::string key = sig.value("public_key", ""), signature = sig.value("signature", "");
+    if (std::find(policy.trusted_public_keys.begin(), policy.trusted_public_keys.end(), key) ==
+        policy.trusted_public_keys.end()) {
+      return Status::VerificationFailed("template pack " + pack.name + " is signed by an untrusted key " + key);
+    }
+    INTERDICT_RETURN_IF_ERROR(VerifySignature(key, SignedMessage(pack.manifest_bytes), signature));
+    pack.signer_key = key;
+  }
+  for (const PackFileEntry& f : pack.files) {
+    INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(pack.dir / f.path, kMaxTemplatePackFileBytes));
+    if (Sha256Hex(bytes) != f.sha256) return Status::VerificationFailed(f.path + " does not match its manifest hash");
+  }
+  for (const PackTemplate& t : pack.templates) {
+    if (FindFile(pack, t.mesh) == nullptr) return Status::VerificationFailed(t.mesh + " is not pinned by the manifest");
+  }
+  if (FindFile(pack, kTemplatePackDescriptors) == nullptr) {
+    return Status::VerificationFailed("descriptors.json is not pinned by the manifest");
+  }
+  pack.verified = true;
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> LoadTrustedPackKeys(const fs::path& dir) {
+  std::vector<std::string> keys;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return keys;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".pub") continue;
+    INTERDICT_ASSIGN_OR_RETURN(std::string text, ReadFileToString(entry.path(), kMaxKeyFileBytes));
+    text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
+               text.end());
+    if (text.size() == 64) keys.push_back(text);
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+fs::path DefaultTemplateTrustedKeysDir() {
+  if (const char* env = std::getenv("INTERDICT_MESH_TRUSTED_KEYS")) return env;
+  return fs::path(INTERDICT_MESH_SIGNATURES_DIR) / "trusted-keys";
+}
+
+Status BuildTemplateDescriptors(const fs::path& dir) {
+  INTERDICT_ASSIGN_OR_RETURN(nlohmann::json manifest, ReadJson(dir / kTemplatePackManifest));
+  nlohmann::json out = {{"descriptor_version", kDescriptorVersion}, {"templates", nlohmann::json::array()}};
+  for (const auto& t : manifest.value("templates", nlohmann::json::array())) {
+    const std::string mesh_path = t.value("mesh", "");
+    if (!SafeRelativePath(mesh_path)) return Status::Corrupt("template mesh path " + mesh_path + " is not pack-relative");
+    INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(dir / mesh_path, kMaxTemplatePackFileBytes));
+    INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, LoadSingleBody(bytes, mesh_path));
+    DescribedBody body = DescribeBody(std::move(mesh));
+    out["templates"].push_back({{"id", t.value("id", "")},
+                                {"exact_hash", body.hashes.exact},
+                                {"quantised_hash", body.hashes.quantised},
+                                {"diagonal", body.metrics.diagonal()},
+                                {"descriptor", std::vector<float>(body.descriptor.begin(), body.descriptor.end())}});
+  }
+  return WriteFileAtomic(dir / kTemplatePackDescriptors, out.dump(1) + "\n");
+}
+
+Status SignTemplatePack(const fs::path& dir, const SigningKey& key) {
+  INTERDICT_ASSIGN_OR_RETURN(nlohmann::json manifest, ReadJson(dir / kTemplatePackManifest));
+  std::vector<std::string> paths;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string rel = fs::relative(entry.path(), dir).generic_string();
+    if (rel == kTemplatePackManifest || rel == kTemplatePackSignature) continue;
+    paths.push_back(rel);
+  }
+  std::sort(paths.begin(), paths.end());
+  nlohmann::json files = nlohmann::json::array();
+  for (const std::string& rel : paths) {
+    INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(dir / rel, kMaxTemplatePackFileBytes));
+    files.push_back({{"path", rel}, {"sha256", Sha256Hex(bytes)}});
+  }
+  manifest["files"] = files;
+  const std::string manifest_bytes = manifest.dump(2) + "\n";
+  INTERDICT_RETURN_IF_ERROR(WriteFileAtomic(dir / kTemplatePackManifest, manifest_bytes));
+  INTERDICT_ASSIGN_OR_RETURN(std::string signature, key.Sign(SignedMessage(manifest_bytes)));
+  nlohmann::json sig = {{"public_key", key.public_key_hex()}, {"signature", signature}};
+  return WriteFileAtomic(dir / kTemplatePackSignature, sig.dump(2) + "\n");
+}
+
+Result<TemplateLibrary> OpenTemplateLibrary(const TemplatePack& pack) {
+  if (!pack.verified) return Status::PermissionDenied("template pack " + pack.name + " has not been verified");
+  INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadPinnedFile(pack, kTemplatePackDescriptors));
+  nlohmann::json doc = nlohmann::json::parse(bytes, nullptr, false);
+  if (doc.is_discarded() || doc.value("descriptor_version", 0) != kDescriptorVersion) {
+    return Status::Corrupt("descriptors.json is unreadable or of another descriptor version");
+  }
+  std::map<std::string, nlohmann::json> by_id;
+  for (const auto& d : doc.value("templates", nlohmann::json::array())) by_id[d.value("id", "")] = d;
+  TemplatePack pinned = pack;  // the loader keeps its own copy of the manifest
+  TemplateLibrary library([pinned](const TemplateRecord& record) -> Result<TriangleMesh> {
+    INTERDICT_ASSIGN_OR_RETURN(std::string mesh_bytes, ReadPinnedFile(pinned, record.mesh_path));
+    return LoadSingleBody(mesh_bytes, record.mesh_path);
+  });
+  for (const PackTemplate& t : pack.templates) {
+    auto found = by_id.find(t.id);
+    if (found == by_id.end()) return Status::Corrupt("descriptors.json has no entry for template " + t.id);
+    const nlohmann::json& d = found->second;
+    TemplateRecord record;
+    record.id = t.id;
+    record.name = t.name;
+    record.mesh_path = t.mesh;
+    record.hashes = {d.value("exact_hash", ""), d.value("quantised_hash", "")};
+    record.diagonal = d.value("diagonal", 0.0);
+    const auto values = d.value("descriptor", std::vector<float>());
+    if (values.size() != kDescriptorDims) return Status::Corrupt("descriptor of " + t.id + " has the wrong length");
+    std::copy(values.begin(), values.end(), record.descriptor.begin());
+    library.Add(std::move(record));
+  }
+  library.BuildIndex();
+  return library;
+}
+
+Result<FixtureReport> TestTemplatePack(const TemplatePack& pack) {
+  INTERDICT_ASSIGN_OR_RETURN(TemplateLibrary library, OpenTemplateLibrary(pack));
+  FixtureReport report;
+  // Precomputed descriptors must be what this build computes (else retrieval silently degrades).
+  for (size_t i = 0; i < library.size(); ++i) {
+    INTERDICT_ASSIGN_OR_RETURN(const DescribedBody* body, library.Body(i));
+    if (body->hashes.exact != library.record(i).hashes.exact ||
+        DescriptorDistance(body->descriptor, library.record(i).descriptor) > 1e-4) {
+      report.failures.push_back(library.record(i).id + ": descriptors.json is stale (run `interdict templates build`)");
+    }
+    ++report.checked;
+  }
+  INTERDICT_ASSIGN_OR_RETURN(std::string fixtures_bytes, ReadPinnedFile(pack, kTemplatePackFixtures));
+  nlohmann::json fixtures = nlohmann::json::parse(fixtures_bytes, nullptr, false);
+  if (fixtures.is_discarded() || !fixtures.is_array()) return Status::Corrupt("fixtures.json is not a JSON array");
+  for (const auto& fixture : fixtures) {
+    const std::string file = "fixtures/" + fixture.value("file", "");
+    INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadPinnedFile(pack, file));
+    Result<FileAnalysis> analysis =
+        AnalyseMesh({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, file, &library);
+    if (!analysis.ok()) {
+      report.failures.push_back(file + ": " + analysis.status().ToString());
+      continue;
+    }
+    for (const auto& expect : fixture.value("expect", nlohmann::json::array())) {
+      ++report.checked;
+      const std::string want = expect.value("template", ""), tier = expect.value("tier", "match"),
+                        unit = expect.value("unit", "");
+      bool found = false;
+      for (const AnalysedBody& b : analysis->bodies) {
+        if (b.match.has_template && b.match.template_id == want && MatchTierName(b.match.tier) == tier &&
+            (unit.empty() || b.match.unit == unit)) {
+          found = true;
+        }
+      }
+      if (!found) report.failures.push_back(file + ": expected " + want + " as " + tier + (unit.empty() ? "" : " in " + unit));
+    }
+    if (fixture.value("expect", nlohmann::json::array()).empty()) {
+      ++report.checked;
+      for (const AnalysedBody& b : analysis->bodies) {
+        if (b.match.tier != MatchTier::kNoMatch) {
+          report.failures.push_back(file + ": expected no match, got " + b.match.template_id + " as " + MatchTierName(b.match.tier));
+        }
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace interdict::mesh

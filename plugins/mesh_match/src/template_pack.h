@@ -1,0 +1,94 @@
+// Template packs: a folder signatures/meshes/<pack>/ with
+//     pack.json         manifest: format, name, version, description, unit ("mm"), descriptor_version,
+//                       templates [{id, name, mesh}], files [{path, sha256}] (every other file of the pack)
+//     pack.json.sig     {"public_key": hex, "signature": hex}: Ed25519 over kTemplatePackSignatureDomain + pack.json
+//     descriptors.json  precomputed per template: exact/quantised hash, diagonal, descriptor (built by
+//                       `interdict templates build`, checked by `templates test`)
+//     meshes/           reference meshes (generated stand-ins in this repository; labs load their own)
+//     fixtures/fixtures.json  [{file, expect: [{template, tier, unit?}]}] plus the fixture meshes
+// The scheme mirrors the YARA packs (plugins/firmware_scan/src/rule_pack.h): one signed manifest that pins
+// every file by SHA-256, so one changed byte anywhere refuses the pack. That code lives in the firmware
+// scanner's library, not in a shared one, so the few lines are repeated here with their own signature
+// domain (a YARA signature can never pass as a template-pack signature). Unsigned packs are refused unless
+// the policy allows them.
+#ifndef INTERDICT_MESH_MATCH_TEMPLATE_PACK_H_
+#define INTERDICT_MESH_MATCH_TEMPLATE_PACK_H_
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/signing.h"
+#include "core/status.h"
+#include "template_library.h"
+
+namespace interdict::mesh {
+
+inline constexpr char kTemplatePackManifest[] = "pack.json";
+inline constexpr char kTemplatePackSignature[] = "pack.json.sig";
+inline constexpr char kTemplatePackDescriptors[] = "descriptors.json";
+inline constexpr char kTemplatePackFixtures[] = "fixtures/fixtures.json";
+inline constexpr char kTemplatePackFormat[] = "interdict-template-pack";
+inline constexpr char kTemplatePackSignatureDomain[] = "interdict mesh template pack v1\n";
+inline constexpr uint64_t kMaxTemplatePackFileBytes = 256ull << 20;
+
+struct PackTemplate {
+  std::string id;
+  std::string name;
+  std::string mesh;  // pack-relative path
+};
+
+struct PackFileEntry {
+  std::string path;
+  std::string sha256;
+};
+
+struct TemplatePack {
+  std::filesystem::path dir;
+  std::string name;
+  std::string version;
+  std::string description;
+  std::vector<PackTemplate> templates;
+  std::vector<PackFileEntry> files;
+  std::string manifest_bytes;
+  std::string digest;      // SHA-256 of pack.json: names the exact pack in findings
+  bool verified = false;
+  std::string signer_key;  // "" when unsigned and allowed
+};
+
+struct PackTrustPolicy {
+  std::vector<std::string> trusted_public_keys;  // hex
+  bool allow_unsigned = false;
+};
+
+Result<TemplatePack> LoadTemplatePack(const std::filesystem::path& dir);
+// kPermissionDenied when unsigned and not allowed; kVerificationFailed when the signature, the signer or a
+// file hash does not match.
+Status VerifyTemplatePack(TemplatePack& pack, const PackTrustPolicy& policy);
+// Every "*.pub" (64 hex) in a folder.
+Result<std::vector<std::string>> LoadTrustedPackKeys(const std::filesystem::path& dir);
+// signatures/meshes/trusted-keys of this source tree, or $INTERDICT_MESH_TRUSTED_KEYS.
+std::filesystem::path DefaultTemplateTrustedKeysDir();
+
+// Author tools.
+// Describes every template mesh and writes descriptors.json. Each template must hold exactly one body.
+Status BuildTemplateDescriptors(const std::filesystem::path& dir);
+// Lists every file but the manifest and signature with its hash into pack.json, then signs it.
+Status SignTemplatePack(const std::filesystem::path& dir, const SigningKey& key);
+
+// A verified pack as a matchable library (descriptors from descriptors.json; meshes loaded on first use and
+// re-hashed against the manifest then). Refuses a pack that is not verified.
+Result<TemplateLibrary> OpenTemplateLibrary(const TemplatePack& pack);
+
+// Runs the pack's fixtures through the matcher; each failed expectation is one line in the result.
+struct FixtureReport {
+  int checked = 0;
+  std::vector<std::string> failures;
+};
+Result<FixtureReport> TestTemplatePack(const TemplatePack& pack);
+
+}  // namespace interdict::mesh
+
+#endif  // INTERDICT_MESH_MATCH_TEMPLATE_PACK_H_
