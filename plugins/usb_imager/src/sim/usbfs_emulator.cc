@@ -83,7 +83,10 @@ struct UsbfsEmulator::State {
       if (reply.kind == BulkReply::Kind::kData) reply.data.resize(length);  // all bytes accepted
     } else if (urb->endpoint == kBulkInEndpoint) {
       reply = model->HostIn(length);
-      if (reply.kind == BulkReply::Kind::kData) std::memcpy(buffer->data, reply.data.data(), reply.data.size());
+      // A zero-length packet has no bytes (and a null data()): nothing to copy.
+      if (reply.kind == BulkReply::Kind::kData && !reply.data.empty()) {
+        std::memcpy(buffer->data, reply.data.data(), reply.data.size());
+      }
     } else {
       reply.kind = BulkReply::Kind::kStall;
     }
