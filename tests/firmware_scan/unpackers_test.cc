@@ -377,5 +377,33 @@ TEST(Walker, CorruptMemberIsRecordedAndTheNextMemberIsStillScanned) {
   EXPECT_EQ(r.records.back()["kind"], "scan-summary");
 }
 
+TEST(Walker, ExpertWitnessContainerIsReportedUnsupportedAndTheScanIsNeverClean) {
+  // An E01 whose compressed chunks happen to contain nothing the rules know: scanning the container bytes
+  // alone must not read as a clean scan of the media.
+  std::vector<uint8_t> e01 = {'E', 'V', 'F', 0x09, 0x0d, 0x0a, 0xff, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00};
+  e01.resize(8192, 0x5a);
+  auto rules = CompileOrDie("rule never { strings: $a = \"zz-not-present-zz\" condition: $a }");
+  WalkResult r = Walk("seized.E01", MakeMemorySource(e01), rules);
+  auto anomalies = r.OfKind("parse-anomaly");
+  ASSERT_EQ(anomalies.size(), 1u);
+  EXPECT_EQ(anomalies[0]["location"], "seized.E01");
+  EXPECT_EQ(anomalies[0]["outcome"], "unsupported");
+  EXPECT_NE(anomalies[0]["summary"].get<std::string>().find("ewfexport"), std::string::npos);
+  EXPECT_EQ(r.summary.outcome, "unsupported");
+}
+
+TEST(Walker, DamagedContainerWithoutHitsSummarisesAsCorruptNotClean) {
+  std::vector<uint8_t> big(100000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>((i * 2654435761u) >> 11);
+  auto damaged = MakeArchive(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, {{"big.bin", big}});
+  damaged.resize(damaged.size() / 2);
+  auto outer = MakeArchive(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE, {{"damaged.zip", damaged}});
+  auto rules = CompileOrDie("rule never { strings: $a = \"zz-not-present-zz\" condition: $a }");
+  WalkResult r = Walk("outer.tar", MakeMemorySource(outer), rules);
+  ASSERT_EQ(r.OfKind("corruption").size(), 1u);
+  EXPECT_TRUE(r.OfKind("yara-match").empty());
+  EXPECT_EQ(r.summary.outcome, "corrupt");
+}
+
 }  // namespace
 }  // namespace fwtest

@@ -14,8 +14,10 @@ std::string HexOffset(uint64_t value) {
 
 namespace {
 
-constexpr const char* kOutcomeSeverityOrder[] = {"error", "timeout", "limit-exceeded", "too-many-matches", "matched",
-                                                 "clean"};
+// A hit outranks a damaged or unsupported container, but either outranks "clean": a scan that could not
+// open something it found never reads as clean.
+constexpr const char* kOutcomeSeverityOrder[] = {"error",   "timeout", "limit-exceeded", "too-many-matches",
+                                                 "matched", "corrupt", "unsupported",    "clean"};
 
 std::string MatchSeverity(const nlohmann::json& meta) {
   if (auto it = meta.find("severity"); it != meta.end() && it->is_string()) {

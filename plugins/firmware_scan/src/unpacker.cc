@@ -36,7 +36,7 @@ Status UnpackContext::CheckTime() const {
 
 std::span<const UnpackerFormat> UnpackerFormats() {
   // GPT before MBR: a GPT disk also carries a protective MBR.
-  static const UnpackerFormat* const kTable[] = {&kGptFormat,      &kMbrFormat,  &kAndroidSparseFormat,
+  static const UnpackerFormat* const kTable[] = {&kEwfFormat, &kGptFormat,      &kMbrFormat,  &kAndroidSparseFormat,
                                                  &kAndroidBootFormat, &kSquashfsFormat, &kExt4Format,
                                                  &kArchiveFormat};
   static const std::vector<UnpackerFormat> kFormats = [] {

@@ -108,6 +108,8 @@ extern const UnpackerFormat kAndroidBootFormat;
 extern const UnpackerFormat kExt4Format;
 extern const UnpackerFormat kSquashfsFormat;
 extern const UnpackerFormat kArchiveFormat;
+// E01/L01/Ex01: recognised and reported as unsupported (see unpack_ewf.cc), never scanned as if clean.
+extern const UnpackerFormat kEwfFormat;
 // Carving of embedded streams (gzip, xz, bzip2, zstd, lz4, 7z, zip, ELF, squashfs, Android images) at
 // offsets > 0 of a raw blob.
 extern const UnpackerFormat kCarveFormat;
