@@ -10,8 +10,10 @@ namespace interdict::mesh {
 namespace {
 
 void AddToBin(float* bins, int count, double value, double range) {
-  int bin = static_cast<int>(value / range * count);
-  bins[std::clamp(bin, 0, count - 1)] += 1.0f;
+  // Clamp in floating point first: a hostile mesh can put a sample 1e30 radii away.
+  double position = value / range * count;
+  position = position >= 0.0 ? std::min(position, count - 1.0) : 0.0;  // NaN lands in bin 0
+  bins[static_cast<int>(position)] += 1.0f;
 }
 
 void Normalise(float* bins, int count) {

@@ -1,0 +1,102 @@
+// The "Done when" behaviours of issue 6 that are not accuracy statistics.
+#include <gtest/gtest.h>
+
+#include "accuracy_benchmark.h"
+#include "bodies.h"
+#include "mesh_analysis.h"
+#include "mesh_test_util.h"
+#include "mesh_writer.h"
+#include "standin_generator.h"
+
+namespace interdict::mesh {
+namespace {
+
+using testing::Bytes;
+
+constexpr int kLibrarySize = 12;
+
+class MatcherTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { library_ = new TemplateLibrary(BuildStandInLibrary(kLibrarySize)); }
+  static void TearDownTestSuite() { delete library_; }
+  static TemplateLibrary* library_;
+};
+TemplateLibrary* MatcherTest::library_ = nullptr;
+
+TEST_F(MatcherTest, ThreePartPlateYieldsEachPartWithItsOwnTransform) {
+  const TriangleMesh plate = LayOutPlate({GenerateStandIn(2).mesh, GenerateStandIn(4).mesh, GenerateStandIn(6).mesh}, 11);
+  Result<std::string> file = ToThreeMf(plate);
+  ASSERT_TRUE(file.ok());
+  Result<FileAnalysis> analysis = AnalyseMesh(Bytes(*file), "plate.3mf", library_);
+  ASSERT_TRUE(analysis.ok()) << analysis.status().ToString();
+  ASSERT_EQ(analysis->bodies.size(), 3u);
+  std::set<std::string> found;
+  std::vector<Eigen::Vector3d> translations;
+  for (const AnalysedBody& b : analysis->bodies) {
+    EXPECT_EQ(b.match.tier, MatchTier::kMatch) << b.match.template_id;
+    EXPECT_FALSE(b.match.mirrored);
+    EXPECT_NEAR(b.match.scale_factor, 1.0, 0.01);
+    found.insert(b.match.template_id);
+    translations.push_back(b.match.best.registration.transform.translation);
+  }
+  EXPECT_EQ(found, (std::set<std::string>{"tube-2", "hinge-4", "bracket-6"}));
+  // Each part sits elsewhere on the plate, so each transform differs.
+  EXPECT_GT((translations[0] - translations[1]).norm(), 5.0);
+  EXPECT_GT((translations[1] - translations[2]).norm(), 5.0);
+  const std::vector<nlohmann::json> findings = AnalysisFindings(*analysis, "plate.3mf", {"p", "1", "d"}, library_);
+  ASSERT_EQ(findings.size(), 3u);
+  EXPECT_EQ(findings[0]["kind"], "mesh-match");
+  EXPECT_EQ(findings[0]["location"].get<std::string>().rfind("plate.3mf > body:", 0), 0u);
+}
+
+TEST_F(MatcherTest, InchScaledCopyMatchesAndReportsTheUnit) {
+  const TriangleMesh copy = TransformMesh(GenerateStandIn(3).mesh, RandomRigidMotion(5, 20), 1.0 / 25.4, false);
+  Result<FileAnalysis> analysis = AnalyseMesh(Bytes(ToAsciiStl(copy)), "inch.stl", library_);
+  ASSERT_TRUE(analysis.ok());
+  ASSERT_EQ(analysis->bodies.size(), 1u);
+  const BodyMatch& m = analysis->bodies[0].match;
+  EXPECT_EQ(m.template_id, "slide-3");
+  EXPECT_EQ(m.tier, MatchTier::kMatch);
+  EXPECT_EQ(m.unit, "inch");
+  EXPECT_NEAR(m.scale_factor, 25.4, 0.25);
+}
+
+TEST_F(MatcherTest, MirroredCopyMatchesAndReportsTheMirror) {
+  const TriangleMesh copy = TransformMesh(GenerateStandIn(5).mesh, RandomRigidMotion(9, 20), 1.0, true);
+  Result<FileAnalysis> analysis = AnalyseMesh(Bytes(ToBinaryStl(copy)), "mirror.stl", library_);
+  ASSERT_TRUE(analysis.ok());
+  const BodyMatch& m = analysis->bodies.at(0).match;
+  EXPECT_EQ(m.template_id, "housing-5");
+  EXPECT_EQ(m.tier, MatchTier::kMirroredMatch);
+  EXPECT_TRUE(m.mirrored);
+  EXPECT_LT(m.best.registration.transform.rotation.determinant(), 0);
+}
+
+TEST_F(MatcherTest, IdenticalGeometryIsAnsweredByHashWithoutRegistration) {
+  Result<FileAnalysis> analysis =
+      AnalyseMesh(Bytes(ToBinaryStl(GenerateStandIn(7).mesh, "solid header")), "same.stl", library_);
+  ASSERT_TRUE(analysis.ok());
+  const BodyMatch& m = analysis->bodies.at(0).match;
+  EXPECT_EQ(m.tier, MatchTier::kIdentical);
+  EXPECT_EQ(m.template_id, "gear-7");
+  EXPECT_TRUE(m.candidates.empty());
+}
+
+TEST_F(MatcherTest, UnrelatedPartIsNoMatch) {
+  const TriangleMesh other = GenerateStandIn(1'000'001).mesh;
+  Result<FileAnalysis> analysis = AnalyseMesh(Bytes(ToBinaryStl(other)), "other.stl", library_);
+  ASSERT_TRUE(analysis.ok());
+  const MatchTier tier = analysis->bodies.at(0).match.tier;
+  EXPECT_TRUE(tier == MatchTier::kNoMatch || tier == MatchTier::kModified) << MatchTierName(tier);
+}
+
+TEST(MatcherUnits, ScaleSnapsToKnownUnitsOnly) {
+  EXPECT_EQ(UnitForScale(25.4), "inch");
+  EXPECT_EQ(UnitForScale(25.3), "inch");
+  EXPECT_EQ(UnitForScale(10.0), "cm");
+  EXPECT_EQ(UnitForScale(1.0 / 25.4), "x25.4");
+  EXPECT_EQ(UnitForScale(1.3), "");
+}
+
+}  // namespace
+}  // namespace interdict::mesh

@@ -1,0 +1,87 @@
+#include "template_pack.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/files.h"
+#include "mesh_test_util.h"
+#include "mesh_writer.h"
+#include "standin_generator.h"
+
+namespace interdict::mesh {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TemplatePackTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::FreshTempDir("pack");
+    fs::create_directories(dir_ / "meshes");
+    fs::create_directories(dir_ / "fixtures");
+    nlohmann::json templates = nlohmann::json::array();
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      StandInPart part = GenerateStandIn(seed);
+      ASSERT_TRUE(WriteFileAtomic(dir_ / ("meshes/" + part.id + ".stl"), ToBinaryStl(part.mesh)).ok());
+      templates.push_back({{"id", part.id}, {"name", part.id}, {"mesh", "meshes/" + part.id + ".stl"}});
+    }
+    nlohmann::json manifest = {{"format", kTemplatePackFormat}, {"name", "test-pack"}, {"version", "1.0.0"},
+                               {"descriptor_version", kDescriptorVersion}, {"templates", templates}};
+    ASSERT_TRUE(WriteFileAtomic(dir_ / "pack.json", manifest.dump(2)).ok());
+    ASSERT_TRUE(WriteFileAtomic(dir_ / "fixtures/copy.stl",
+                                ToBinaryStl(TransformMesh(GenerateStandIn(2).mesh, RandomRigidMotion(3, 10), 1.0, false)))
+                    .ok());
+    nlohmann::json fixtures = {{{"file", "copy.stl"}, {"expect", {{{"template", "tube-2"}, {"tier", "match"}}}}}};
+    ASSERT_TRUE(WriteFileAtomic(dir_ / "fixtures/fixtures.json", fixtures.dump()).ok());
+    ASSERT_TRUE(BuildTemplateDescriptors(dir_).ok());
+    Result<SigningKey> key = SigningKey::Generate();
+    ASSERT_TRUE(key.ok());
+    public_key_ = key->public_key_hex();
+    ASSERT_TRUE(SignTemplatePack(dir_, *key).ok());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path dir_;
+  std::string public_key_;
+};
+
+TEST_F(TemplatePackTest, SignedPackVerifiesOpensAndPassesItsFixtures) {
+  Result<TemplatePack> pack = LoadTemplatePack(dir_);
+  ASSERT_TRUE(pack.ok()) << pack.status().ToString();
+  ASSERT_TRUE(VerifyTemplatePack(*pack, {{public_key_}, false}).ok());
+  EXPECT_EQ(pack->signer_key, public_key_);
+  Result<FixtureReport> report = TestTemplatePack(*pack);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->checked, 4);  // 3 descriptor checks + 1 expectation
+  EXPECT_TRUE(report->failures.empty()) << report->failures.front();
+}
+
+TEST_F(TemplatePackTest, OneChangedMeshByteRefusesThePack) {
+  std::fstream f(dir_ / "meshes/gear-1.stl", std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(100);
+  f.put('\x7f');
+  f.close();
+  Result<TemplatePack> pack = LoadTemplatePack(dir_);
+  ASSERT_TRUE(pack.ok());
+  Status s = VerifyTemplatePack(*pack, {{public_key_}, false});
+  EXPECT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
+}
+
+TEST_F(TemplatePackTest, UntrustedSignerAndUnsignedPacksAreRefused) {
+  Result<TemplatePack> pack = LoadTemplatePack(dir_);
+  ASSERT_TRUE(pack.ok());
+  EXPECT_EQ(VerifyTemplatePack(*pack, {{std::string(64, 'a')}, false}).code(), StatusCode::kVerificationFailed);
+  fs::remove(dir_ / kTemplatePackSignature);
+  EXPECT_EQ(VerifyTemplatePack(*pack, {{public_key_}, false}).code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(VerifyTemplatePack(*pack, {{}, true}).ok());
+}
+
+TEST_F(TemplatePackTest, UnverifiedPackCannotBeOpened) {
+  Result<TemplatePack> pack = LoadTemplatePack(dir_);
+  ASSERT_TRUE(pack.ok());
+  EXPECT_EQ(OpenTemplateLibrary(*pack).status().code(), StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace interdict::mesh
