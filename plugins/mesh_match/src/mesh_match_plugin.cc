@@ -4,7 +4,8 @@
 // body and an overlay per match as artifacts.
 //
 // Configuration: {"templates": "/abs/pack", "trusted_keys": ["hex", ...], "allow_unsigned": false,
-//                 "shortlist": 8, "render": true}; without "templates" the plugin only describes.
+//                 "shortlist": 8, "render": true}; without "templates" it uses the bundled pack
+//                 (DefaultTemplatePackDir) and its trust keys, and only describes if there is no pack at all.
 // Job parameters: {"mode": "match" | "describe"}; describe emits one "mesh-description" info finding.
 #include <memory>
 #include <optional>
@@ -47,8 +48,18 @@ class MeshMatchPlugin {
     auto plugin = std::unique_ptr<MeshMatchPlugin>(new MeshMatchPlugin());
     plugin->options_.shortlist = config.value("shortlist", static_cast<size_t>(kShortlistSize));
     plugin->render_ = config.value("render", true);
-    const std::string pack_dir = config.value("templates", "");
-    if (pack_dir.empty()) return plugin;
+    std::string pack_dir = config.value("templates", "");
+    if (pack_dir.empty()) {
+      // Queued jobs (interdict analyze, lab servers) carry no configuration: match against the bundled pack
+      // with the bundled trust keys rather than silently only describing.
+      Result<std::filesystem::path> bundled = DefaultTemplatePackDir();
+      if (!bundled.ok()) return plugin;
+      pack_dir = bundled->string();
+      if (!config.contains("trusted_keys")) {
+        Result<std::vector<std::string>> keys = LoadTrustedPackKeys(DefaultTemplateTrustedKeysDir());
+        if (keys.ok()) config["trusted_keys"] = *keys;
+      }
+    }
     Result<TemplatePack> pack = LoadTemplatePack(pack_dir);
     if (!pack.ok()) {
       *error = "template pack " + pack_dir + ": " + pack.status().ToString();

@@ -152,6 +152,18 @@ fs::path DefaultTemplateTrustedKeysDir() {
   return fs::path(INTERDICT_MESH_SIGNATURES_DIR) / "trusted-keys";
 }
 
+Result<fs::path> DefaultTemplatePackDir() {
+  if (const char* env = std::getenv("INTERDICT_MESH_PACK"); env != nullptr && *env != '\0') return fs::path(env);
+  std::vector<fs::path> packs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(INTERDICT_MESH_SIGNATURES_DIR, ec)) {
+    if (entry.is_directory() && fs::exists(entry.path() / kTemplatePackManifest)) packs.push_back(entry.path());
+  }
+  if (packs.empty()) return Status::NotFound(std::string("no template pack under ") + INTERDICT_MESH_SIGNATURES_DIR);
+  std::sort(packs.begin(), packs.end());
+  return packs.front();
+}
+
 Status BuildTemplateDescriptors(const fs::path& dir) {
   INTERDICT_ASSIGN_OR_RETURN(nlohmann::json manifest, ReadJson(dir / kTemplatePackManifest));
   nlohmann::json out = {{"descriptor_version", kDescriptorVersion}, {"templates", nlohmann::json::array()}};

@@ -71,6 +71,10 @@ Status VerifyTemplatePack(TemplatePack& pack, const PackTrustPolicy& policy);
 Result<std::vector<std::string>> LoadTrustedPackKeys(const std::filesystem::path& dir);
 // signatures/meshes/trusted-keys of this source tree, or $INTERDICT_MESH_TRUSTED_KEYS.
 std::filesystem::path DefaultTemplateTrustedKeysDir();
+// The pack a job uses when its configuration names none (queued jobs, `interdict analyze`):
+// $INTERDICT_MESH_PACK, else the first pack (by folder name) under signatures/meshes of this source tree.
+// kNotFound when there is none.
+Result<std::filesystem::path> DefaultTemplatePackDir();
 
 // Author tools.
 // Describes every template mesh and writes descriptors.json. Each template must hold exactly one body.
