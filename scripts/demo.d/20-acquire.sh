@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Demo step: acquire the synthetic handset over the emulated USB link (interdict-sim, umockdev) into the
-# case as an E01, verifying both ways (re-read the device, read the image back).
+# case as a raw image, verifying both ways (re-read the device, read the image back). Raw, because the
+# analysis step that follows unpacks exactly what was acquired, and the scanner does not decode E01 yet
+# (an E01 is reported as unsupported, never as clean). `--format e01` works the same way for labs that
+# hand the image on to other tools.
 set -euo pipefail
 image=$DEMO_DIR/samples/handset.img
 if [ ! -f "$image" ]; then
@@ -23,6 +26,6 @@ else
   target=(--out "$DEMO_DIR/acquisition")
 fi
 "$BUILD_DIR/bin/interdict-sim" --mass-storage "$device" -- \
-  "$INTERDICT" acquire --source usb:3412:cdab "${target[@]}" --format e01 --verify \
+  "$INTERDICT" acquire --source usb:3412:cdab "${target[@]}" --format raw --verify \
   --case-number DEMO-001 --evidence-number HANDSET-1 --examiner "Demo Examiner" \
   --description "synthetic handset, acquired over emulated USB mass storage"
