@@ -7,7 +7,7 @@ Builds a deterministic GPT disk image, byte for byte the same on every run:
    ├─ boot      Android boot image v2: kernel (blob with an embedded gzip stream and an embedded ELF),
    │            ramdisk (gzip'd cpio: init.rc, default.prop), dtb
    ├─ system    ext4 (mke2fs -d): build.prop, an APK (zip) carrying indicator strings, su, a library with
-   │            crypto constants, every STL/OBJ from samples/meshes (or a generated tetrahedron)
+   │            crypto constants, every STL/OBJ/3MF from samples/meshes (or a generated tetrahedron)
    ├─ vendor    squashfs v4 (mksquashfs, reproducible): vendor build.prop
    └─ userdata  ext4: an Android sparse image (img2simg) of a small ext4, a zip, a tar.gz holding meshes
                 and indicators, and a truncated zip (a damaged container the scan must survive)
@@ -240,7 +240,7 @@ def find_meshes(mesh_dir):
     if mesh_dir and os.path.isdir(mesh_dir):
         for dirpath, _, filenames in sorted(os.walk(mesh_dir)):
             for n in sorted(filenames):
-                if n.lower().endswith((".stl", ".obj")):
+                if n.lower().endswith((".stl", ".obj", ".3mf")):
                     with open(os.path.join(dirpath, n), "rb") as f:
                         found.append((n, f.read()))
     return found or [("tetrahedron.stl", TETRAHEDRON_STL)]
