@@ -258,6 +258,51 @@ Result<std::string> ScanCryptoConstantsFixtures(const ValidationOptions& options
   return answer;
 }
 
+// The mesh pack's fixture models matched through `interdict mesh match` (sandboxed plugin, signed pack):
+// "<body location>: <tier> <template>[ <unit>]" per match, "<file>: none" for a file without one.
+Result<std::string> MatchMeshFixtures(const ValidationOptions& options) {
+  const std::filesystem::path pack = options.signatures_dir / "meshes/standin-parts";
+  const std::filesystem::path keys = options.signatures_dir / "meshes/trusted-keys";
+  const std::filesystem::path interdict = options.tools_dir / "interdict";
+  if (!std::filesystem::is_directory(pack / "fixtures")) return NotInstalled(pack.string());
+  if (!HasSubcommand(interdict, "mesh")) return NotInstalled("interdict mesh");
+  std::vector<std::filesystem::path> models;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(pack / "fixtures", ec)) {
+    if (entry.is_regular_file() && entry.path().extension() != ".json") models.push_back(entry.path());
+  }
+  std::sort(models.begin(), models.end(), [](const auto& a, const auto& b) { return a.filename() < b.filename(); });
+  std::string answer;
+  for (const std::filesystem::path& model : models) {
+    ProcessOptions run_options;
+    run_options.timeout = kCommandTimeout;
+    INTERDICT_ASSIGN_OR_RETURN(
+        ProcessResult run,
+        RunProcess({interdict.string(), "--json", "--quiet", "--plugin-dir", options.plugin_dir.string(), "mesh",
+                    "match", model.string(), "--templates", pack.string(), "--trusted-keys", keys.string()},
+                   run_options));
+    std::vector<std::string> matches;
+    size_t start = 0;
+    while (start < run.output.size()) {
+      size_t end = run.output.find('\n', start);
+      if (end == std::string::npos) end = run.output.size();
+      const json record = json::parse(run.output.substr(start, end - start), nullptr, false);
+      if (record.is_object() && record.value("kind", "") == "mesh-match") {
+        std::string line = record.value("location", "?") + ": " + record.value("tier", "?") + " " +
+                           record.value("template", "?");
+        if (record.contains("unit") && record["unit"].is_string()) line += " " + record["unit"].get<std::string>();
+        matches.push_back(std::move(line));
+      }
+      start = end + 1;
+    }
+    std::sort(matches.begin(), matches.end());
+    if (matches.empty()) matches.push_back(model.filename().string() + ": none");
+    for (const std::string& m : matches) answer += (answer.empty() ? "" : "; ") + m;
+    if (run.exit_code != 0 && run.exit_code != 1) answer += " (exit " + std::to_string(run.exit_code) + ")";
+  }
+  return answer;
+}
+
 const std::vector<KnownAnswerTest>& KnownAnswerTests() {
   static const std::vector<KnownAnswerTest> tests = {
       {"hash.md5.abc", "MD5(\"abc\"), RFC 1321 test suite", "900150983cd24fb0d6963f7d28e17f72",
@@ -314,6 +359,14 @@ const std::vector<KnownAnswerTest>& KnownAnswerTests() {
        [](const ValidationOptions& options, const std::filesystem::path&) {
          return ScanCryptoConstantsFixtures(options);
        }},
+      {"mesh.match.standin-fixtures",
+       "interdict mesh match (sandboxed plugin, signed pack) of the stand-in pack's fixtures: identical file, inch "
+       "copy, mirrored copy, 3-part plate, unrelated part",
+       "identical-solid-header.stl > body:1: identical gear-1; inch-copy.stl > body:1: match slide-3 inch; "
+       "mirrored-copy.stl > body:1: mirrored-match housing-5 mm; plate-3-parts.3mf > body:1: match tube-2 mm; "
+       "plate-3-parts.3mf > body:2: match hinge-4 mm; plate-3-parts.3mf > body:3: match bracket-6 mm; "
+       "unrelated.stl: none",
+       [](const ValidationOptions& options, const std::filesystem::path&) { return MatchMeshFixtures(options); }},
   };
   return tests;
 }
