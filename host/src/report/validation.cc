@@ -216,6 +216,19 @@ Result<std::string> AcquireSimulatedHandset(const ValidationOptions& options, co
 
 // Scans each fixture of the crypto-constants pack with `interdict scan` (sandboxed worker) and lists the
 // rules that hit, per fixture, sorted: "aes_tables.bin: Crypto_AES_InverseSBox Crypto_AES_SBox; ...".
+// Calls `visit` for every JSON object of the given "kind" in a command's JSON Lines output.
+void ForEachRecordOfKind(const std::string& output, const std::string& kind,
+                         const std::function<void(const json&)>& visit) {
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    const json record = json::parse(output.substr(start, end - start), nullptr, false);
+    if (record.is_object() && record.value("kind", "") == kind) visit(record);
+    start = end + 1;
+  }
+}
+
 Result<std::string> ScanCryptoConstantsFixtures(const ValidationOptions& options) {
   const std::filesystem::path pack = options.signatures_dir / "yara/crypto-constants";
   const std::filesystem::path keys = options.signatures_dir / "yara/trusted-keys";
@@ -241,14 +254,7 @@ Result<std::string> ScanCryptoConstantsFixtures(const ValidationOptions& options
                     fixture.string(), "--rules", pack.string(), "--trusted-keys", keys.string(), "--no-cache"},
                    run_options));
     std::set<std::string> rules;
-    size_t start = 0;
-    while (start < run.output.size()) {
-      size_t end = run.output.find('\n', start);
-      if (end == std::string::npos) end = run.output.size();
-      const json record = json::parse(run.output.substr(start, end - start), nullptr, false);
-      if (record.is_object() && record.value("kind", "") == "yara-match") rules.insert(record.value("rule", "?"));
-      start = end + 1;
-    }
+    ForEachRecordOfKind(run.output, "yara-match", [&](const json& record) { rules.insert(record.value("rule", "?")); });
     if (!answer.empty()) answer += "; ";
     answer += fixture.filename().string() + ":";
     if (rules.empty()) answer += " none";
@@ -282,19 +288,12 @@ Result<std::string> MatchMeshFixtures(const ValidationOptions& options) {
                     "match", model.string(), "--templates", pack.string(), "--trusted-keys", keys.string()},
                    run_options));
     std::vector<std::string> matches;
-    size_t start = 0;
-    while (start < run.output.size()) {
-      size_t end = run.output.find('\n', start);
-      if (end == std::string::npos) end = run.output.size();
-      const json record = json::parse(run.output.substr(start, end - start), nullptr, false);
-      if (record.is_object() && record.value("kind", "") == "mesh-match") {
-        std::string line = record.value("location", "?") + ": " + record.value("tier", "?") + " " +
-                           record.value("template", "?");
-        if (record.contains("unit") && record["unit"].is_string()) line += " " + record["unit"].get<std::string>();
-        matches.push_back(std::move(line));
-      }
-      start = end + 1;
-    }
+    ForEachRecordOfKind(run.output, "mesh-match", [&](const json& record) {
+      std::string line = record.value("location", "?") + ": " + record.value("tier", "?") + " " +
+                         record.value("template", "?");
+      if (record.contains("unit") && record["unit"].is_string()) line += " " + record["unit"].get<std::string>();
+      matches.push_back(std::move(line));
+    });
     std::sort(matches.begin(), matches.end());
     if (matches.empty()) matches.push_back(model.filename().string() + ": none");
     for (const std::string& m : matches) answer += (answer.empty() ? "" : "; ") + m;
