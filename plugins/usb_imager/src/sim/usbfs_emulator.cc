@@ -15,6 +15,8 @@ extern "C" {
 #include <umockdev.h>
 }
 
+#include <openssl/crypto.h>
+
 namespace interdict::usb::sim {
 namespace {
 
@@ -112,7 +114,16 @@ struct UsbfsEmulator::State {
 
 namespace {
 
+// umockdev answers ioctls on a thread of its own that can still be alive when the simulator exits. A device
+// model may hash on that thread (the EDL model's programmer and getsha256digest), and OpenSSL keeps
+// per-thread state (its error queue) that it frees only when a thread ends; released after each ioctl, so
+// nothing OpenSSL allocated there outlives the simulator (LeakSanitizer saw it under load in CI).
+struct ReleaseOpenSslThreadStateOnReturn {
+  ~ReleaseOpenSslThreadStateOnReturn() { OPENSSL_thread_stop(); }
+};
+
 gboolean HandleIoctl(UMockdevIoctlBase*, UMockdevIoctlClient* client, gpointer user_data) {
+  const ReleaseOpenSslThreadStateOnReturn release_openssl_thread_state;
   auto* state = static_cast<UsbfsEmulator::State*>(user_data);
   const gulong request = umockdev_ioctl_client_get_request(client);
   UMockdevIoctlData* arg = umockdev_ioctl_client_get_arg(client);
