@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -509,6 +510,137 @@ TEST_F(CaseStoreTest, TablesEditedBehindTheStoresBackAreCaughtByTheAudit) {
   EXPECT_EQ(problems[1].rfind("job 1: outcome, message differ", 0), 0u);
   EXPECT_EQ(problems[2], "job 2: has no audit record (inserted out of sight)");
   EXPECT_EQ(problems[3].rfind("evidence 1: label differs from what was audited", 0), 0u) << problems[3];
+}
+
+// --- Jobs left 'running' by a process that died ---
+
+JobRecord MeshJob() {
+  JobRecord job;
+  job.plugin_id = "org.interdict.mesh_match";
+  job.plugin_version = "1.0.0";
+  return job;
+}
+
+JobRecord JobNumbered(CaseStore& store, int64_t id) {
+  auto jobs = store.ListJobs();
+  EXPECT_TRUE(jobs.ok());
+  for (const JobRecord& job : *jobs) {
+    if (job.id == id) return job;
+  }
+  ADD_FAILURE() << "no job " << id;
+  return {};
+}
+
+TEST_F(CaseStoreTest, AJobWhoseProcessWasKilledIsRecordedAsInterruptedWhenTheCaseIsNextOpened) {
+  store_.reset();
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipe_fds[0]);
+    auto store = CaseStore::Open(case_dir());
+    if (!store.ok()) _exit(100);
+    auto job_id = (*store)->BeginJob(MeshJob(), "worker");
+    if (!job_id.ok()) _exit(101);
+    const int64_t id = *job_id;
+    if (write(pipe_fds[1], &id, sizeof(id)) != sizeof(id)) _exit(102);
+    pause();  // killed here, mid-job, as a host crash or `kill -9` would
+    _exit(103);
+  }
+  close(pipe_fds[1]);
+  int64_t job_id = 0;
+  ASSERT_EQ(read(pipe_fds[0], &job_id, sizeof(job_id)), static_cast<ssize_t>(sizeof(job_id)));
+  close(pipe_fds[0]);
+
+  // While the child lives, opening the case leaves its job alone.
+  auto while_alive = CaseStore::Open(case_dir());
+  ASSERT_TRUE(while_alive.ok()) << while_alive.status().ToString();
+  JobRecord running = JobNumbered(**while_alive, job_id);
+  EXPECT_EQ(running.outcome, "running");
+  EXPECT_EQ(running.runner["pid"], child);
+  while_alive->reset();
+
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+
+  auto after = CaseStore::Open(case_dir());
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  store_ = std::move(after).value();
+  JobRecord interrupted = JobNumbered(*store_, job_id);
+  EXPECT_EQ(interrupted.outcome, kInterruptedJobOutcome);
+  EXPECT_NE(interrupted.message.find("pid " + std::to_string(child)), std::string::npos) << interrupted.message;
+  EXPECT_FALSE(interrupted.finished_utc.empty());
+  auto head = store_->AuditHead();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->action, "job.finished");
+  EXPECT_EQ(head->details["outcome"], kInterruptedJobOutcome);
+  VerificationReport report = VerifyCase();
+  EXPECT_TRUE(report.ok()) << report.problems[0].where << ": " << report.problems[0].what;
+  // A read-only open never writes, and a second writable open has nothing left to recover.
+  const int64_t seq = head->seq;
+  store_.reset();
+  ASSERT_TRUE(CaseStore::Open(case_dir()).ok());
+  store_ = std::move(CaseStore::Open(case_dir())).value();
+  EXPECT_EQ(HeadSeq(), seq);
+}
+
+TEST_F(CaseStoreTest, JobsOfThisLiveProcessAndOfOtherHostsAreLeftRunning) {
+  auto mine = store_->BeginJob(MeshJob(), kActor);
+  auto elsewhere = store_->BeginJob(MeshJob(), kActor);
+  auto old_boot = store_->BeginJob(MeshJob(), kActor);
+  ASSERT_TRUE(mine.ok() && elsewhere.ok() && old_boot.ok());
+  store_.reset();
+  // What another server sharing the case (or this host before a reboot) would have recorded. Edited behind
+  // the store's back, so Verify will name the two rows; the point here is what Open does with them.
+  ASSERT_EQ(RawSql(case_dir(), "UPDATE jobs SET runner = json_set(runner, '$.host', 'lab-server-7') WHERE id = " +
+                                   std::to_string(*elsewhere)),
+            "");
+  ASSERT_EQ(RawSql(case_dir(), "UPDATE jobs SET runner = json_set(runner, '$.boot_id', 'an-earlier-boot') "
+                               "WHERE id = " + std::to_string(*old_boot)),
+            "");
+  auto reopened = CaseStore::Open(case_dir());
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(reopened).value();
+  EXPECT_EQ(JobNumbered(*store_, *mine).outcome, "running");
+  EXPECT_EQ(JobNumbered(*store_, *elsewhere).outcome, "running");
+  EXPECT_EQ(JobNumbered(*store_, *old_boot).outcome, kInterruptedJobOutcome);
+  VerificationReport report = VerifyCase();
+  ASSERT_EQ(report.problems.size(), 2u);
+  EXPECT_EQ(report.problems[0].where, "job " + std::to_string(*elsewhere));
+  EXPECT_NE(report.problems[0].what.find("runner differs"), std::string::npos);
+}
+
+TEST_F(CaseStoreTest, AVersionOneCaseIsReadAsItIsAndMigratedWhenOpenedForWriting) {
+  store_.reset();
+  // A case made by the first release: no runner column, schema_version 1.
+  ASSERT_EQ(RawSql(case_dir(), "ALTER TABLE jobs DROP COLUMN runner; "
+                               "UPDATE case_info SET value = '1' WHERE key = 'schema_version'"),
+            "");
+  auto read_only = CaseStore::OpenReadOnly(case_dir());
+  ASSERT_TRUE(read_only.ok()) << read_only.status().ToString();
+  auto jobs = (*read_only)->ListJobs();
+  ASSERT_TRUE(jobs.ok()) << jobs.status().ToString();
+  EXPECT_TRUE(jobs->empty());
+  auto verified = (*read_only)->Verify();
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->ok());
+  read_only->reset();
+
+  auto writable = CaseStore::Open(case_dir());
+  ASSERT_TRUE(writable.ok()) << writable.status().ToString();
+  store_ = std::move(writable).value();
+  auto head = store_->AuditHead();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->action, "case.migrated");
+  EXPECT_EQ(head->details["from_schema_version"], 1);
+  EXPECT_EQ(head->details["to_schema_version"], kCaseSchemaVersion);
+  auto next = store_->BeginJob(MeshJob(), kActor);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(JobNumbered(*store_, *next).runner["pid"], getpid());
+  VerificationReport report = VerifyCase();
+  EXPECT_TRUE(report.ok()) << report.problems[0].where << ": " << report.problems[0].what;
 }
 
 TEST_F(CaseStoreTest, TwoProcessesWritingAtOnceKeepTheChainIntact) {

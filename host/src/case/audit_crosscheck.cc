@@ -116,6 +116,11 @@ std::vector<VerificationProblem> CrossCheckTablesWithAudit(const std::vector<Sto
         where, started->second,
         {{"plugin_id", job.plugin_id}, {"plugin_version", job.plugin_version}, {"input_sha256", job.input_sha256}},
         problems);
+    // The runner decides whether a job left 'running' is recovered as interrupted: forging it must show.
+    if (started->second.details.contains("runner") &&
+        started->second.details["runner"] != nlohmann::json::parse(job.runner, nullptr, /*allow_exceptions=*/false)) {
+      problems.push_back({where, "runner differs from what was audited" + Seq(started->second.seq)});
+    }
     auto finished = jobs_finished.find(job.id);
     if (finished == jobs_finished.end()) {
       if (job.outcome != "running") problems.push_back({where, "outcome '" + job.outcome + "' was never audited"});

@@ -31,6 +31,7 @@ struct StoredTables {
     std::string outcome;
     std::string message;
     int64_t findings_count = 0;
+    std::string runner;  // the stored JSON text ("" in a v1 case)
   };
   struct Evidence {
     int64_t id = 0;

@@ -11,8 +11,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <mutex>
+#include <sstream>
 
 #include "case/artifact_files.h"
 #include "case/audit_chain.h"
@@ -30,6 +32,8 @@ namespace {
 
 constexpr size_t kUuidBytes = 16;
 constexpr size_t kMaxHostNameBytes = 256;
+// The actor of changes the store makes by itself when a case is opened (migration, abandoned jobs).
+constexpr char kCaseMaintenanceActor[] = "interdict case-store";
 
 Result<std::string> NewUuid() {
   unsigned char bytes[kUuidBytes];
@@ -47,6 +51,64 @@ nlohmann::json ParseJsonColumn(const std::string& text) {
   nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return nlohmann::json{{"unparsed", text}};
   return value;
+}
+
+// --- Which process runs a job, and whether it still exists ---
+// A job's runner is named by host name, kernel boot id, pid namespace, pid and the process's start time in
+// clock ticks since boot: a pid can be reused, the (pid, start time) pair cannot within one boot, and a
+// different boot id on the same host means every process of the old boot is gone.
+
+std::string FirstLineOf(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Field 22 (starttime) of /proc/<pid>/stat, or "" when the process does not exist. The command name
+// (field 2) may hold spaces and parentheses, so fields are counted after the last ')'.
+std::string ProcessStartTicks(int64_t pid) {
+  const std::string stat = FirstLineOf("/proc/" + std::to_string(pid) + "/stat");
+  const size_t name_end = stat.rfind(')');
+  if (name_end == std::string::npos) return "";
+  std::istringstream fields(stat.substr(name_end + 1));
+  constexpr int kFieldsBeforeStartTime = 19;  // fields 3..21
+  std::string field;
+  for (int i = 0; i < kFieldsBeforeStartTime && fields >> field; ++i) {
+  }
+  std::string start_ticks;
+  fields >> start_ticks;
+  return start_ticks;
+}
+
+std::string HostName() {
+  char host[kMaxHostNameBytes] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return host[0] != '\0' ? host : "localhost";
+}
+
+nlohmann::json CurrentProcessRunner() {
+  std::error_code ec;
+  const auto pid_namespace = std::filesystem::read_symlink("/proc/self/ns/pid", ec);
+  const int64_t pid = getpid();
+  return {{"host", HostName()},
+          {"boot_id", FirstLineOf("/proc/sys/kernel/random/boot_id")},
+          {"pid_namespace", ec ? "" : pid_namespace.string()},
+          {"pid", pid},
+          {"pid_start_ticks", ProcessStartTicks(pid)}};
+}
+
+// True when `runner` names a process of this host that no longer exists; false when it is alive or when
+// this host cannot know (another host, another pid namespace, or no runner recorded).
+bool RunnerIsGone(const nlohmann::json& runner, const nlohmann::json& self) {
+  auto text = [](const nlohmann::json& json, const char* key) {
+    return json.contains(key) && json[key].is_string() ? json[key].get<std::string>() : std::string();
+  };
+  if (!runner.is_object() || !runner.contains("pid") || !runner["pid"].is_number_integer()) return false;
+  if (text(runner, "host").empty() || text(runner, "host") != text(self, "host")) return false;
+  if (text(runner, "boot_id") != text(self, "boot_id")) return !text(runner, "boot_id").empty();  // rebooted
+  if (text(runner, "pid_namespace") != text(self, "pid_namespace")) return false;
+  return ProcessStartTicks(runner["pid"].get<int64_t>()) != text(runner, "pid_start_ticks");
 }
 
 nlohmann::json OptionalToJson(const std::optional<int64_t>& value) {
@@ -97,7 +159,48 @@ class SqliteCaseStore final : public CaseStore {
                                  std::to_string(kCaseSchemaVersion));
     }
     case_uuid_ = info.case_uuid;
+    schema_version_ = std::atoi(version->c_str());
     return Status::Ok();
+  }
+
+  // Brings a case of an older schema up to kCaseSchemaVersion, with an audit record of the change.
+  Status Migrate(const std::string& actor) {
+    INTERDICT_RETURN_IF_ERROR(RefuseIfReadOnly());
+    std::lock_guard lock(mutex_);
+    if (schema_version_ >= kCaseSchemaVersion) return Status::Ok();
+    const int from = schema_version_;
+    Status status = InTransaction([&]() -> Status {
+      if (from < 2) INTERDICT_RETURN_IF_ERROR(db_->Exec("ALTER TABLE jobs ADD COLUMN runner TEXT NOT NULL DEFAULT ''"));
+      INTERDICT_ASSIGN_OR_RETURN(SqliteStatement update,
+                                 db_->Prepare("UPDATE case_info SET value = ?1 WHERE key = 'schema_version'"));
+      INTERDICT_RETURN_IF_ERROR(update.BindAll(std::to_string(kCaseSchemaVersion)).Run());
+      return AppendAudit(actor, "case.migrated",
+                         {{"from_schema_version", from}, {"to_schema_version", kCaseSchemaVersion}});
+    });
+    if (status.ok()) schema_version_ = kCaseSchemaVersion;
+    return status;
+  }
+
+  // Finishes as kInterruptedJobOutcome every 'running' job whose runner is a process of this host that no
+  // longer exists. Returns how many were finished.
+  Result<int> RecoverAbandonedJobs(const std::string& actor) {
+    INTERDICT_RETURN_IF_ERROR(RefuseIfReadOnly());
+    INTERDICT_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs, ListJobs());
+    const nlohmann::json self = CurrentProcessRunner();
+    int recovered = 0;
+    for (const JobRecord& job : jobs) {
+      if (job.outcome != "running" || !RunnerIsGone(job.runner, self)) continue;
+      const std::string message = "the process that ran this job (pid " + job.runner["pid"].dump() + " on " +
+                                  job.runner.value("host", std::string("?")) +
+                                  ") ended without recording an outcome; the job's results are incomplete, "
+                                  "run it again";
+      Status finished = FinishJob(job.id, kInterruptedJobOutcome, message, job.findings_count, actor);
+      // Another process may have recovered (or finished) the same job a moment ago: not an error.
+      if (finished.code() == StatusCode::kInvalidArgument) continue;
+      INTERDICT_RETURN_IF_ERROR(finished);
+      ++recovered;
+    }
+    return recovered;
   }
 
   Result<CaseInfo> Info() override {
@@ -252,18 +355,20 @@ class SqliteCaseStore final : public CaseStore {
 
   Result<int64_t> BeginJob(JobRecord job, const std::string& actor) override {
     job.started_utc = UtcNowIso8601();
+    job.runner = CurrentProcessRunner();
     std::lock_guard lock(mutex_);
     int64_t job_id = 0;
     Status status = InTransaction([&]() -> Status {
       INTERDICT_ASSIGN_OR_RETURN(
           SqliteStatement insert,
           db_->Prepare("INSERT INTO jobs(plugin_id, plugin_version, input_sha256, evidence_id, params_json, "
-                       "pack_digests, outcome, attempts, message, started_utc) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, '', ?8)"));
+                       "pack_digests, outcome, attempts, message, started_utc, runner) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7, '', ?8, ?9)"));
       INTERDICT_RETURN_IF_ERROR(insert
                                     .BindAll(job.plugin_id, job.plugin_version, job.input_sha256, job.evidence_id,
                                              CanonicalJson(job.params), CanonicalJson(job.pack_digests),
-                                             static_cast<int64_t>(job.attempts), job.started_utc)
+                                             static_cast<int64_t>(job.attempts), job.started_utc,
+                                             CanonicalJson(job.runner))
                                     .Run());
       job_id = db_->LastInsertRowId();
       return AppendAudit(actor, "job.started",
@@ -274,7 +379,8 @@ class SqliteCaseStore final : public CaseStore {
                           {"evidence_id", OptionalToJson(job.evidence_id)},
                           {"params", job.params},
                           {"pack_digests", job.pack_digests},
-                          {"attempts", job.attempts}});
+                          {"attempts", job.attempts},
+                          {"runner", job.runner}});
     });
     if (!status.ok()) return status;
     return job_id;
@@ -303,8 +409,11 @@ class SqliteCaseStore final : public CaseStore {
     std::lock_guard lock(mutex_);
     INTERDICT_ASSIGN_OR_RETURN(
         SqliteStatement select,
-        db_->Prepare("SELECT id, plugin_id, plugin_version, input_sha256, evidence_id, params_json, pack_digests, "
-                     "outcome, attempts, message, started_utc, finished_utc, findings_count FROM jobs ORDER BY id"));
+        db_->Prepare(std::string("SELECT id, plugin_id, plugin_version, input_sha256, evidence_id, params_json, "
+                                 "pack_digests, outcome, attempts, message, started_utc, finished_utc, "
+                                 "findings_count, ") +
+                     // A v1 case opened read-only has no runner column.
+                     (schema_version_ >= 2 ? "runner" : "''") + " FROM jobs ORDER BY id"));
     std::vector<JobRecord> out;
     INTERDICT_RETURN_IF_ERROR(select.ForEachRow([&](const SqliteStatement& row) {
       JobRecord job;
@@ -321,6 +430,8 @@ class SqliteCaseStore final : public CaseStore {
       job.started_utc = row.ColumnText(10);
       job.finished_utc = row.ColumnText(11);
       job.findings_count = row.ColumnInt(12);
+      const std::string runner = row.ColumnText(13);
+      if (!runner.empty()) job.runner = ParseJsonColumn(runner);
       out.push_back(std::move(job));
     }));
     return out;
@@ -656,11 +767,12 @@ class SqliteCaseStore final : public CaseStore {
         artifacts.ForEachRow([&](const SqliteStatement& row) { tables.artifacts.push_back(ReadArtifactRow(row)); }));
     INTERDICT_ASSIGN_OR_RETURN(
         SqliteStatement jobs,
-        db_->Prepare("SELECT id, plugin_id, plugin_version, input_sha256, outcome, message, findings_count "
-                     "FROM jobs ORDER BY id"));
+        db_->Prepare(std::string("SELECT id, plugin_id, plugin_version, input_sha256, outcome, message, "
+                                 "findings_count, ") +
+                     (schema_version_ >= 2 ? "runner" : "''") + " FROM jobs ORDER BY id"));
     INTERDICT_RETURN_IF_ERROR(jobs.ForEachRow([&](const SqliteStatement& row) {
       tables.jobs.push_back({row.ColumnInt(0), row.ColumnText(1), row.ColumnText(2), row.ColumnText(3),
-                             row.ColumnText(4), row.ColumnText(5), row.ColumnInt(6)});
+                             row.ColumnText(4), row.ColumnText(5), row.ColumnInt(6), row.ColumnText(7)});
     }));
     INTERDICT_ASSIGN_OR_RETURN(
         SqliteStatement evidence,
@@ -723,6 +835,7 @@ class SqliteCaseStore final : public CaseStore {
   std::mutex mutex_;
   std::unique_ptr<SqliteDb> db_;
   const bool read_only_;
+  int schema_version_ = kCaseSchemaVersion;
   std::string case_uuid_;
 };
 
@@ -731,9 +844,7 @@ class SqliteCaseStore final : public CaseStore {
 std::string CurrentUserActor() {
   std::string user = "uid" + std::to_string(geteuid());
   if (const passwd* entry = getpwuid(geteuid()); entry != nullptr && entry->pw_name != nullptr) user = entry->pw_name;
-  char host[kMaxHostNameBytes] = {};
-  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return user + "@" + (host[0] != '\0' ? host : "localhost");
+  return user + "@" + HostName();
 }
 
 Result<std::unique_ptr<CaseStore>> CaseStore::Create(const std::filesystem::path& dir, const CaseInfo& info,
@@ -783,6 +894,10 @@ Result<std::unique_ptr<CaseStore>> OpenCase(const std::filesystem::path& dir, Sq
   INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(db_path, mode));
   auto store = std::make_unique<SqliteCaseStore>(dir, std::move(db), mode == SqliteOpenMode::kReadOnly);
   INTERDICT_RETURN_IF_ERROR(store->CheckSchema());
+  if (mode == SqliteOpenMode::kReadWrite) {
+    INTERDICT_RETURN_IF_ERROR(store->Migrate(kCaseMaintenanceActor));
+    INTERDICT_RETURN_IF_ERROR(store->RecoverAbandonedJobs(kCaseMaintenanceActor).status());
+  }
   return std::unique_ptr<CaseStore>(std::move(store));
 }
 

@@ -27,7 +27,8 @@
 
 namespace interdict {
 
-inline constexpr int kCaseSchemaVersion = 1;
+// v2 added jobs.runner; a v1 case is migrated when opened for writing (and read as it is otherwise).
+inline constexpr int kCaseSchemaVersion = 2;
 inline constexpr char kCaseDbFileName[] = "case.db";
 inline constexpr char kArtifactDirName[] = "artifacts";
 inline constexpr char kGenesisHash[] = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -85,7 +86,13 @@ struct JobRecord {
   std::string started_utc;
   std::string finished_utc;
   int64_t findings_count = 0;
+  // The process that began the job (host, boot_id, pid_namespace, pid, pid_start_ticks); filled in by
+  // BeginJob. Empty for jobs recorded before schema v2.
+  nlohmann::json runner = nlohmann::json::object();
 };
+
+// Outcome given to a job whose process ended without recording one (killed, host crash or power loss).
+inline constexpr char kInterruptedJobOutcome[] = "interrupted";
 
 struct FindingRecord {
   int64_t id = 0;
@@ -150,7 +157,10 @@ class CaseStore {
   // already holds a case; never touches an existing case.db.
   static Result<std::unique_ptr<CaseStore>> Create(const std::filesystem::path& dir, const CaseInfo& info,
                                                    const std::string& actor);
-  // Opens an existing case.
+  // Opens an existing case for writing. A case of an older schema is migrated (with an audit record), and
+  // jobs left 'running' by a process of this host that no longer exists (killed, or from before a reboot)
+  // are finished as kInterruptedJobOutcome with an audit record, so that no report shows them as still
+  // running. Jobs begun on other hosts are left alone: this host cannot tell whether they are alive.
   static Result<std::unique_ptr<CaseStore>> Open(const std::filesystem::path& dir);
   // Opens an existing case without ever writing to it (verification, reports, a case on read-only media).
   // Every mutating call then fails with kPermissionDenied.

@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS artifact_names (
 );
 
 -- Every plugin run against an input, with its outcome. Failures are kept, never hidden.
+-- jobs.runner (canonical JSON: host, boot_id, pid_namespace, pid, pid_start_ticks) tells a job left
+-- 'running' by a process that died from one still running; see CaseStore::Open.
 CREATE TABLE IF NOT EXISTS jobs (
   id              INTEGER PRIMARY KEY,
   plugin_id       TEXT NOT NULL,
@@ -57,13 +59,14 @@ CREATE TABLE IF NOT EXISTS jobs (
   params_json     TEXT NOT NULL DEFAULT '{}',
   pack_digests    TEXT NOT NULL DEFAULT '{}', -- rule/template pack name -> sha256
   -- 'completed', 'corrupt-input', 'crashed', 'timeout', 'memory-limit', 'seccomp-violation',
-  -- 'cpu-limit', 'plugin-error', 'quarantined', 'cancelled', 'running'
+  -- 'cpu-limit', 'plugin-error', 'quarantined', 'cancelled', 'interrupted', 'running'
   outcome         TEXT NOT NULL,
   attempts        INTEGER NOT NULL DEFAULT 1,
   message         TEXT NOT NULL DEFAULT '',
   started_utc     TEXT NOT NULL,
   finished_utc    TEXT,
-  findings_count  INTEGER NOT NULL DEFAULT 0
+  findings_count  INTEGER NOT NULL DEFAULT 0,
+  runner          TEXT NOT NULL DEFAULT ''  -- since v2: JSON naming the process that began the job
 );
 
 -- One result of a plugin: a YARA hit, a mesh match, a corruption notice, a limit hit.
