@@ -77,6 +77,25 @@ TEST_F(TemplatePackTest, UntrustedSignerAndUnsignedPacksAreRefused) {
   EXPECT_TRUE(VerifyTemplatePack(*pack, {{}, true}).ok());
 }
 
+TEST_F(TemplatePackTest, YaraPackSignatureNeverPassesAsATemplatePackSignature) {
+  // The same manifest signed by the same trusted key, but in the YARA packs' signature domain.
+  Result<SigningKey> key = SigningKey::Generate();
+  ASSERT_TRUE(key.ok());
+  Result<TemplatePack> signed_pack = LoadTemplatePack(dir_);
+  ASSERT_TRUE(signed_pack.ok());
+  constexpr PackKind kYaraDomain{"rule pack", "interdict yara pack v1\n", kMaxTemplatePackFileBytes};
+  ASSERT_TRUE(WriteSignedManifest(kYaraDomain, dir_, nlohmann::json::parse(signed_pack->manifest_bytes), *key).ok());
+  Result<TemplatePack> pack = LoadTemplatePack(dir_);
+  ASSERT_TRUE(pack.ok());
+  EXPECT_EQ(pack->digest, signed_pack->digest);  // pack.json itself is unchanged
+  Status s = VerifyTemplatePack(*pack, {{key->public_key_hex()}, false});
+  EXPECT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
+  EXPECT_NE(s.message().find("template pack \"test-pack\""), std::string::npos) << s.message();
+  EXPECT_FALSE(pack->verified);
+  ASSERT_TRUE(WriteSignedManifest(kTemplatePackKind, dir_, nlohmann::json::parse(signed_pack->manifest_bytes), *key).ok());
+  EXPECT_TRUE(VerifyTemplatePack(*pack, {{key->public_key_hex()}, false}).ok());
+}
+
 TEST_F(TemplatePackTest, UnverifiedPackCannotBeOpened) {
   Result<TemplatePack> pack = LoadTemplatePack(dir_);
   ASSERT_TRUE(pack.ok());

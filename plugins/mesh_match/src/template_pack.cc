@@ -15,14 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool SafeRelativePath(const std::string& path) {
-  if (path.empty() || path.front() == '/') return false;
-  for (const auto& part : fs::path(path)) {
-    if (part == "..") return false;
-  }
-  return true;
-}
-
 Result<nlohmann::json> ReadJson(const fs::path& path) {
   INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path, kMaxManifestBytes * 16));
   nlohmann::json doc = nlohmann::json::parse(bytes, nullptr, false);
@@ -30,22 +22,13 @@ Result<nlohmann::json> ReadJson(const fs::path& path) {
   return doc;
 }
 
-std::string SignedMessage(const std::string& manifest) { return kTemplatePackSignatureDomain + manifest; }
-
-const PackFileEntry* FindFile(const TemplatePack& pack, const std::string& path) {
-  for (const PackFileEntry& f : pack.files) {
-    if (f.path == path) return &f;
-  }
-  return nullptr;
-}
-
 // Reads a pack file and checks it against the manifest's hash.
 Result<std::string> ReadPinnedFile(const TemplatePack& pack, const std::string& path) {
-  const PackFileEntry* entry = FindFile(pack, path);
-  if (entry == nullptr) return Status::VerificationFailed(path + " is not listed in the signed manifest");
-  INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(pack.dir / path, kMaxTemplatePackFileBytes));
-  if (Sha256Hex(bytes) != entry->sha256) return Status::VerificationFailed(path + " does not match its manifest hash");
-  return bytes;
+  return ReadPinnedPackFile(kTemplatePackKind, pack, path);
+}
+
+bool IsPinned(const TemplatePack& pack, const std::string& path) {
+  return std::any_of(pack.files.begin(), pack.files.end(), [&](const PackFileEntry& f) { return f.path == path; });
 }
 
 Result<TriangleMesh> LoadSingleBody(std::string_view bytes, const std::string& name) {
@@ -64,9 +47,7 @@ Result<TriangleMesh> LoadSingleBody(std::string_view bytes, const std::string& n
 
 Result<TemplatePack> LoadTemplatePack(const fs::path& dir) {
   TemplatePack pack;
-  pack.dir = dir;
-  INTERDICT_ASSIGN_OR_RETURN(pack.manifest_bytes, ReadFileToString(dir / kTemplatePackManifest, kMaxManifestBytes));
-  pack.digest = Sha256Hex(pack.manifest_bytes);
+  INTERDICT_RETURN_IF_ERROR(ReadPackManifest(dir, pack));
   nlohmann::json doc = nlohmann::json::parse(pack.manifest_bytes, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return Status::Corrupt("pack.json is not a JSON object");
   if (doc.value("format", "") != kTemplatePackFormat) return Status::Corrupt("pack.json is not a template pack manifest");
@@ -82,7 +63,7 @@ Result<TemplatePack> LoadTemplatePack(const fs::path& dir) {
   for (const auto& t : doc["templates"]) {
     if (!t.is_object()) return Status::Corrupt("template entry is not an object");
     PackTemplate entry{t.value("id", ""), t.value("name", ""), t.value("mesh", "")};
-    if (entry.id.empty() || !SafeRelativePath(entry.mesh)) {
+    if (entry.id.empty() || !IsPackRelativePath(entry.mesh)) {
       return Status::Corrupt("template entry needs an id and a pack-relative mesh path");
     }
     pack.templates.push_back(entry);
@@ -90,7 +71,7 @@ Result<TemplatePack> LoadTemplatePack(const fs::path& dir) {
   if (doc.contains("files") && doc["files"].is_array()) {
     for (const auto& f : doc["files"]) {
       PackFileEntry entry{f.value("path", ""), f.value("sha256", "")};
-      if (!SafeRelativePath(entry.path) || entry.sha256.size() != 64) {
+      if (!IsPackRelativePath(entry.path) || entry.sha256.size() != 64) {
         return Status::Corrupt("file entry needs a pack-relative path and a SHA-256");
       }
       pack.files.push_back(entry);
@@ -101,66 +82,25 @@ Result<TemplatePack> LoadTemplatePack(const fs::path& dir) {
 
 Status VerifyTemplatePack(TemplatePack& pack, const PackTrustPolicy& policy) {
   pack.verified = false;
-  Result<std::string> signature_bytes = ReadFileToString(pack.dir / kTemplatePackSignature, kMaxKeyFileBytes);
-  if (!signature_bytes.ok()) {
-    if (!policy.allow_unsigned) {
-      return Status::PermissionDenied("template pack " + pack.name + " is not signed (" + kTemplatePackSignature +
-                                      " missing); refused");
-    }
-  } else {
-    nlohmann::json sig = nlohmann::json::parse(*signature_bytes, nullptr, false);
-    if (sig.is_discarded() || !sig.is_object()) return Status::VerificationFailed("pack.json.sig is not valid JSON");
-    const std::string key = sig.value("public_key", ""), signature = sig.value("signature", "");
-    if (std::find(policy.trusted_public_keys.begin(), policy.trusted_public_keys.end(), key) ==
-        policy.trusted_public_keys.end()) {
-      return Status::VerificationFailed("template pack " + pack.name + " is signed by an untrusted key " + key);
-    }
-    INTERDICT_RETURN_IF_ERROR(VerifySignature(key, SignedMessage(pack.manifest_bytes), signature));
-    pack.signer_key = key;
-  }
-  for (const PackFileEntry& f : pack.files) {
-    INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(pack.dir / f.path, kMaxTemplatePackFileBytes));
-    if (Sha256Hex(bytes) != f.sha256) return Status::VerificationFailed(f.path + " does not match its manifest hash");
-  }
+  INTERDICT_RETURN_IF_ERROR(VerifySignedPack(kTemplatePackKind, pack, policy));
   for (const PackTemplate& t : pack.templates) {
-    if (FindFile(pack, t.mesh) == nullptr) return Status::VerificationFailed(t.mesh + " is not pinned by the manifest");
+    if (!IsPinned(pack, t.mesh)) return Status::VerificationFailed(t.mesh + " is not pinned by the manifest");
   }
-  if (FindFile(pack, kTemplatePackDescriptors) == nullptr) {
+  if (!IsPinned(pack, kTemplatePackDescriptors)) {
     return Status::VerificationFailed("descriptors.json is not pinned by the manifest");
   }
   pack.verified = true;
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> LoadTrustedPackKeys(const fs::path& dir) {
-  std::vector<std::string> keys;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return keys;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() != ".pub") continue;
-    INTERDICT_ASSIGN_OR_RETURN(std::string text, ReadFileToString(entry.path(), kMaxKeyFileBytes));
-    text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
-               text.end());
-    if (text.size() == 64) keys.push_back(text);
-  }
-  std::sort(keys.begin(), keys.end());
-  return keys;
-}
-
 fs::path DefaultTemplateTrustedKeysDir() {
-  if (const char* env = std::getenv("INTERDICT_MESH_TRUSTED_KEYS")) return env;
-  return fs::path(INTERDICT_MESH_SIGNATURES_DIR) / "trusted-keys";
+  return TrustedKeysDir("INTERDICT_MESH_TRUSTED_KEYS", fs::path(INTERDICT_MESH_SIGNATURES_DIR) / "trusted-keys");
 }
 
 Result<fs::path> DefaultTemplatePackDir() {
   if (const char* env = std::getenv("INTERDICT_MESH_PACK"); env != nullptr && *env != '\0') return fs::path(env);
-  std::vector<fs::path> packs;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(INTERDICT_MESH_SIGNATURES_DIR, ec)) {
-    if (entry.is_directory() && fs::exists(entry.path() / kTemplatePackManifest)) packs.push_back(entry.path());
-  }
+  std::vector<fs::path> packs = ListPackDirs(INTERDICT_MESH_SIGNATURES_DIR);
   if (packs.empty()) return Status::NotFound(std::string("no template pack under ") + INTERDICT_MESH_SIGNATURES_DIR);
-  std::sort(packs.begin(), packs.end());
   return packs.front();
 }
 
@@ -169,7 +109,7 @@ Status BuildTemplateDescriptors(const fs::path& dir) {
   nlohmann::json out = {{"descriptor_version", kDescriptorVersion}, {"templates", nlohmann::json::array()}};
   for (const auto& t : manifest.value("templates", nlohmann::json::array())) {
     const std::string mesh_path = t.value("mesh", "");
-    if (!SafeRelativePath(mesh_path)) return Status::Corrupt("template mesh path " + mesh_path + " is not pack-relative");
+    if (!IsPackRelativePath(mesh_path)) return Status::Corrupt("template mesh path " + mesh_path + " is not pack-relative");
     INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(dir / mesh_path, kMaxTemplatePackFileBytes));
     INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, LoadSingleBody(bytes, mesh_path));
     DescribedBody body = DescribeBody(std::move(mesh));
@@ -198,11 +138,7 @@ Status SignTemplatePack(const fs::path& dir, const SigningKey& key) {
     files.push_back({{"path", rel}, {"sha256", Sha256Hex(bytes)}});
   }
   manifest["files"] = files;
-  const std::string manifest_bytes = manifest.dump(2) + "\n";
-  INTERDICT_RETURN_IF_ERROR(WriteFileAtomic(dir / kTemplatePackManifest, manifest_bytes));
-  INTERDICT_ASSIGN_OR_RETURN(std::string signature, key.Sign(SignedMessage(manifest_bytes)));
-  nlohmann::json sig = {{"public_key", key.public_key_hex()}, {"signature", signature}};
-  return WriteFileAtomic(dir / kTemplatePackSignature, sig.dump(2) + "\n");
+  return WriteSignedManifest(kTemplatePackKind, dir, manifest, key);
 }
 
 Result<TemplateLibrary> OpenTemplateLibrary(const TemplatePack& pack) {

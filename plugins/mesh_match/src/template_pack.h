@@ -6,11 +6,10 @@
 //                       `interdict templates build`, checked by `templates test`)
 //     meshes/           reference meshes (generated stand-ins in this repository; labs load their own)
 //     fixtures/fixtures.json  [{file, expect: [{template, tier, unit?}]}] plus the fixture meshes
-// The scheme mirrors the YARA packs (plugins/firmware_scan/src/rule_pack.h): one signed manifest that pins
-// every file by SHA-256, so one changed byte anywhere refuses the pack. That code lives in the firmware
-// scanner's library, not in a shared one, so the few lines are repeated here with their own signature
-// domain (a YARA signature can never pass as a template-pack signature). Unsigned packs are refused unless
-// the policy allows them.
+// Signed and verified by the code the YARA packs use (core/signed_pack.h): one signed manifest that pins
+// every file by SHA-256, so one changed byte anywhere refuses the pack. kTemplatePackKind gives it its own
+// signature domain (a YARA signature can never pass as a template-pack signature). Unsigned packs are
+// refused unless the policy allows them.
 #ifndef INTERDICT_MESH_MATCH_TEMPLATE_PACK_H_
 #define INTERDICT_MESH_MATCH_TEMPLATE_PACK_H_
 
@@ -20,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/signed_pack.h"
 #include "core/signing.h"
 #include "core/status.h"
 #include "template_library.h"
@@ -33,6 +33,7 @@ inline constexpr char kTemplatePackFixtures[] = "fixtures/fixtures.json";
 inline constexpr char kTemplatePackFormat[] = "interdict-template-pack";
 inline constexpr char kTemplatePackSignatureDomain[] = "interdict mesh template pack v1\n";
 inline constexpr uint64_t kMaxTemplatePackFileBytes = 256ull << 20;
+inline constexpr PackKind kTemplatePackKind{"template pack", kTemplatePackSignatureDomain, kMaxTemplatePackFileBytes};
 
 struct PackTemplate {
   std::string id;
@@ -40,35 +41,25 @@ struct PackTemplate {
   std::string mesh;  // pack-relative path
 };
 
-struct PackFileEntry {
-  std::string path;
-  std::string sha256;
-};
+using PackFileEntry = PinnedPackFile;
+using PackTrustPolicy = ::interdict::PackTrustPolicy;
 
-struct TemplatePack {
-  std::filesystem::path dir;
-  std::string name;
+// dir, name, files, manifest_bytes, digest (names the exact pack in findings), verified and signer_key come
+// from SignedPack.
+struct TemplatePack : SignedPack {
   std::string version;
   std::string description;
   std::vector<PackTemplate> templates;
-  std::vector<PackFileEntry> files;
-  std::string manifest_bytes;
-  std::string digest;      // SHA-256 of pack.json: names the exact pack in findings
-  bool verified = false;
-  std::string signer_key;  // "" when unsigned and allowed
-};
-
-struct PackTrustPolicy {
-  std::vector<std::string> trusted_public_keys;  // hex
-  bool allow_unsigned = false;
 };
 
 Result<TemplatePack> LoadTemplatePack(const std::filesystem::path& dir);
 // kPermissionDenied when unsigned and not allowed; kVerificationFailed when the signature, the signer or a
 // file hash does not match.
 Status VerifyTemplatePack(TemplatePack& pack, const PackTrustPolicy& policy);
-// Every "*.pub" (64 hex) in a folder.
-Result<std::vector<std::string>> LoadTrustedPackKeys(const std::filesystem::path& dir);
+// Every "*.pub" (64 hex) in a folder (core/signed_pack.h's LoadTrustedKeys).
+inline Result<std::vector<std::string>> LoadTrustedPackKeys(const std::filesystem::path& dir) {
+  return LoadTrustedKeys(dir);
+}
 // signatures/meshes/trusted-keys of this source tree, or $INTERDICT_MESH_TRUSTED_KEYS.
 std::filesystem::path DefaultTemplateTrustedKeysDir();
 // The pack a job uses when its configuration names none (queued jobs, `interdict analyze`):
