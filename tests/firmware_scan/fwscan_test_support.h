@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -61,6 +62,28 @@ inline void Put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
 inline void Put64(std::vector<uint8_t>& b, size_t at, uint64_t v) {
   Put32(b, at, static_cast<uint32_t>(v));
   Put32(b, at + 4, static_cast<uint32_t>(v >> 32));
+}
+
+// A GPT disk of `sectors` sectors with partitions (name, first LBA, last LBA); no CRCs (the unpacker
+// does not require them).
+inline std::vector<uint8_t> GptDisk(uint64_t sectors, const std::vector<std::tuple<std::string, uint64_t, uint64_t>>& parts) {
+  std::vector<uint8_t> disk(sectors * 512);
+  disk[510] = 0x55;
+  disk[511] = 0xAA;
+  std::memcpy(&disk[512], "EFI PART", 8);
+  Put32(disk, 512 + 12, 92);
+  Put64(disk, 512 + 72, 2);
+  Put32(disk, 512 + 80, 128);
+  Put32(disk, 512 + 84, 128);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    size_t e = 1024 + 128 * i;
+    disk[e] = 0xAF;  // a non-zero type GUID
+    Put64(disk, e + 32, std::get<1>(parts[i]));
+    Put64(disk, e + 40, std::get<2>(parts[i]));
+    const std::string& name = std::get<0>(parts[i]);
+    for (size_t k = 0; k < name.size(); ++k) disk[e + 56 + 2 * k] = static_cast<uint8_t>(name[k]);
+  }
+  return disk;
 }
 
 inline void WriteFile(const std::filesystem::path& path, const std::vector<uint8_t>& data) {

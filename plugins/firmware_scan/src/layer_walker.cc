@@ -16,7 +16,8 @@ namespace {
 
 // A hit outranks a damaged or unsupported container, but either outranks "clean": a scan that could not
 // open something it found never reads as clean.
-constexpr const char* kOutcomeSeverityOrder[] = {"error",   "timeout", "limit-exceeded", "too-many-matches",
+// An integrity mismatch (decoded media differs from the hash its container stores) outranks a hit.
+constexpr const char* kOutcomeSeverityOrder[] = {"error",   "timeout", "limit-exceeded", "too-many-matches", "mismatch",
                                                  "matched", "corrupt", "unsupported",    "clean"};
 
 std::string MatchSeverity(const nlohmann::json& meta) {
@@ -29,8 +30,10 @@ std::string MatchSeverity(const nlohmann::json& meta) {
 
 class Walker {
  public:
-  Walker(LayerScanner& scanner, const WalkOptions& options, const RecordSink& sink, uint64_t input_size)
-      : scanner_(scanner), options_(options), sink_(sink), context_(options.limits, input_size, options.cancelled) {}
+  Walker(LayerScanner& scanner, const WalkOptions& options, const RecordSink& sink, const SourcePtr& input)
+      : scanner_(scanner), options_(options), sink_(sink), context_(options.limits, input->size(), options.cancelled) {
+    context_.SetInputFile(input.get(), options.input_path);
+  }
 
   Status Visit(std::vector<ChainLink>& chain, const SourcePtr& layer, int depth, bool carved);
   WalkSummary& summary() { return summary_; }
@@ -44,6 +47,7 @@ class Walker {
       if (!l.format.empty()) j["format"] = l.format;
       if (!l.name.empty()) j["name"] = l.name;
       if (l.offset_in_parent) j["offset"] = *l.offset_in_parent;
+      if (!l.info.is_null()) j["info"] = l.info;
       layers.push_back(std::move(j));
     }
     return layers;
@@ -188,6 +192,7 @@ Status Walker::Visit(std::vector<ChainLink>& chain, const SourcePtr& layer, int 
     ChainLink link;
     link.format = child.format;
     link.name = child.name;
+    link.info = std::move(child.info);
     const std::string& parent = chain.back().location;
     if (child.kind == ChildKind::kView) {
       link.offset_in_parent = child.offset_in_parent;
@@ -206,6 +211,10 @@ Status Walker::Visit(std::vector<ChainLink>& chain, const SourcePtr& layer, int 
   for (const UnpackNote& note : context_.TakeNotes()) {
     if (note.code == StatusCode::kLimitExceeded) {
       INTERDICT_RETURN_IF_ERROR(Emit("limit-exceeded", "notice", "limit-exceeded", chain, note.message, {{"limit", "member"}}));
+    } else if (note.code == StatusCode::kVerificationFailed) {
+      INTERDICT_RETURN_IF_ERROR(Emit("integrity", "high", "mismatch", chain, note.message));
+    } else if (note.code == StatusCode::kOk) {
+      INTERDICT_RETURN_IF_ERROR(Emit("integrity", "info", "verified", chain, note.message));
     } else {
       INTERDICT_RETURN_IF_ERROR(Emit("corruption", "notice", "corrupt", chain,
                                      std::string(unpacker.name) + " damaged: " + note.message));
@@ -243,7 +252,7 @@ Status Walker::Visit(std::vector<ChainLink>& chain, const SourcePtr& layer, int 
 
 Result<WalkSummary> WalkInput(const std::string& input_name, const SourcePtr& input, LayerScanner& scanner,
                               const WalkOptions& options, const RecordSink& sink) {
-  Walker walker(scanner, options, sink, input->size());
+  Walker walker(scanner, options, sink, input);
   std::vector<ChainLink> chain(1);
   chain[0].location = input_name;
   Status status = walker.Visit(chain, input, 0, false);

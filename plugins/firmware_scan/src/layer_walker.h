@@ -9,6 +9,8 @@
 //   limit-exceeded  depth, extracted bytes, members per container, member ratio or size, too-many-matches
 //   timeout         a per-layer scan or the input's wall time ran out
 //   scan-error      the tool failed on one layer (libyara error, unreadable evidence)
+//   integrity       a container's stored hash checked against its decoded bytes (E01 MD5/SHA-1): outcome
+//                   "verified" (info) or "mismatch" (severity high)
 //   layer           (only with report_layers) one per layer: location, format, size, SHA-256, outcome
 //   scan-summary    last record: layers, outcome counts, extracted bytes, overall outcome
 // Every record has kind, severity, location, summary and outcome.
@@ -36,6 +38,7 @@ struct ChainLink {
   std::optional<uint64_t> offset_in_parent;
   std::string sha256;
   uint64_t size = 0;
+  nlohmann::json info = nullptr;  // from the container (E01 case metadata, stored hashes), else null
 };
 
 struct LayerVisit {
@@ -48,6 +51,9 @@ struct LayerVisit {
 struct WalkOptions {
   UnpackLimits limits;
   bool report_layers = false;
+  // The input's file path when it is read from a file: lets multi-file formats (EWF segment sets) read
+  // the other files beside it. Empty in the sandboxed worker.
+  std::filesystem::path input_path;
   std::function<bool()> cancelled;
   // Called for every layer after it was scanned (the plugin emits extracted files as artifacts here).
   std::function<Status(const LayerVisit&)> on_layer;

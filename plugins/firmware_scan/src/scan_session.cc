@@ -111,6 +111,7 @@ std::vector<InputResult> ScanFiles(const std::vector<std::filesystem::path>& inp
       WalkOptions walk;
       walk.limits = config.limits;
       walk.report_layers = config.report_layers;
+      walk.input_path = inputs[i];
       Result<WalkSummary> summary = WalkInput(r.name, *source, **scanner, walk, [&](const nlohmann::json& record) {
         r.lines.push_back(record.dump());
         return Status::Ok();

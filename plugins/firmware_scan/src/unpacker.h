@@ -15,12 +15,15 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "byte_source.h"
 #include "core/status.h"
@@ -40,11 +43,13 @@ struct Child {
   std::string name;    // partition name, member path, "kernel", "gzip@0x1f0"
   uint64_t offset_in_parent = 0;  // kView: where the range starts
   SourcePtr source;
+  nlohmann::json info = nullptr;  // what the container says about this layer (E01 case metadata), or null
 };
 
-// A note about damage or a limit inside a container that did not stop it.
+// A note about damage or a limit inside a container that did not stop it, or about the evidence's
+// integrity (a stored hash checked against decoded bytes).
 struct UnpackNote {
-  StatusCode code = StatusCode::kCorrupt;  // kCorrupt or kLimitExceeded
+  StatusCode code = StatusCode::kCorrupt;  // kCorrupt, kLimitExceeded, kVerificationFailed, or kOk (verified)
   std::string message;
 };
 
@@ -73,6 +78,16 @@ class UnpackContext {
   bool budget_exhausted() const { return exhausted_; }
   uint64_t extracted_bytes() const { return extracted_; }
   uint64_t budget_bytes() const { return budget_; }
+  // The input's file path, when the walk reads a file (the sandboxed worker has none): formats spread
+  // over several files (EWF segment sets) find the others beside it.
+  void SetInputFile(const ByteSource* input, std::filesystem::path path) {
+    input_ = input;
+    input_path_ = std::move(path);
+  }
+  // The file path of `layer` if it is the input read from a file, else empty.
+  std::filesystem::path FilePathOf(const ByteSource& layer) const {
+    return &layer == input_ ? input_path_ : std::filesystem::path();
+  }
 
  private:
   UnpackLimits limits_;
@@ -82,6 +97,8 @@ class UnpackContext {
   std::chrono::steady_clock::time_point deadline_;
   std::function<bool()> cancelled_;
   std::vector<UnpackNote> notes_;
+  const ByteSource* input_ = nullptr;
+  std::filesystem::path input_path_;
 };
 
 // One container format.
@@ -108,7 +125,7 @@ extern const UnpackerFormat kAndroidBootFormat;
 extern const UnpackerFormat kExt4Format;
 extern const UnpackerFormat kSquashfsFormat;
 extern const UnpackerFormat kArchiveFormat;
-// E01/L01/Ex01: recognised and reported as unsupported (see unpack_ewf.cc), never scanned as if clean.
+// E01: the media decoded through libewf; L01/Ex01: recognised and reported unsupported (see unpack_ewf.cc).
 extern const UnpackerFormat kEwfFormat;
 // Carving of embedded streams (gzip, xz, bzip2, zstd, lz4, 7z, zip, ELF, squashfs, Android images) at
 // offsets > 0 of a raw blob.
