@@ -5,7 +5,7 @@
 #   3. emulated USB (interdict-sim):      interdict acquire  vs  a bare libusb READ(10) loop (usb_bare_read_loop)
 # Usage: bench/usb_imager/run.sh BUILD_DIR OUT_DIR. Prints a Markdown section (figures with the command
 # that made them; the median of BENCH_RUNS runs via hyperfine). Sizes: BENCH_FILE_MIB (default 512),
-# BENCH_USB_MIB (default 128).
+# BENCH_USB_MIB (default 128). BENCH_PARTS picks the pairs to run (default "file e01 usb").
 set -euo pipefail
 build=$(cd "$1" && pwd)
 out=$2
@@ -34,8 +34,9 @@ PY
 }
 input=$out/input-${file_mib}m.img
 usb_input=$out/usb-${usb_mib}m.img
-make_input "$input" "$file_mib"
-make_input "$usb_input" "$usb_mib"
+parts=" ${BENCH_PARTS:-file e01 usb} "
+[[ $parts == *" file "* || $parts == *" e01 "* ]] && make_input "$input" "$file_mib"
+[[ $parts == *" usb "* ]] && make_input "$usb_input" "$usb_mib"
 
 # median seconds of a hyperfine run: bench NAME PREPARE COMMAND
 median() {
@@ -54,12 +55,26 @@ c4="ewfacquire -u -q -c fast -f encase6 -t $w/ewf/image $input"
 c5="$sim --mass-storage $usb_input -- $interdict --quiet acquire --source usb:3412:cdab --out $w/u --format raw --hash md5,sha256"
 c6="$sim --mass-storage $usb_input -- $bare 3412 cdab"
 prep="rm -rf $w && mkdir -p $w/ewf"
-t1=$(median file-interdict "$prep" "$c1")
-t2=$(median file-dc3dd "$prep" "$c2")
-t3=$(median e01-interdict "$prep" "$c3")
-t4=$(median e01-ewfacquire "$prep" "$c4")
-t5=$(median usb-interdict "$prep" "$c5")
-t6=$(median usb-bare "$prep" "$c6")
+rows=""
+commands=""
+if [[ $parts == *" file "* ]]; then
+  t1=$(median file-interdict "$prep" "$c1")
+  t2=$(median file-dc3dd "$prep" "$c2")
+  rows+="| File source, raw + MD5 + SHA-256, ${file_mib} MiB | ${t1} s ($(rate "$file_mib" "$t1") MiB/s) | dc3dd: ${t2} s ($(rate "$file_mib" "$t2") MiB/s) | $(ratio "$t1" "$t2") |"$'\n'
+  commands+="- interdict, file: \`$c1\`"$'\n'"- dc3dd: \`$c2\`"$'\n'
+fi
+if [[ $parts == *" e01 "* ]]; then
+  t3=$(median e01-interdict "$prep" "$c3")
+  t4=$(median e01-ewfacquire "$prep" "$c4")
+  rows+="| E01 fast compression + MD5, ${file_mib} MiB | ${t3} s ($(rate "$file_mib" "$t3") MiB/s) | ewfacquire -c fast: ${t4} s ($(rate "$file_mib" "$t4") MiB/s) | $(ratio "$t3" "$t4") |"$'\n'
+  commands+="- interdict, E01: \`$c3\`"$'\n'"- ewfacquire: \`$c4\`"$'\n'
+fi
+if [[ $parts == *" usb "* ]]; then
+  t5=$(median usb-interdict "$prep" "$c5")
+  t6=$(median usb-bare "$prep" "$c6")
+  rows+="| Emulated USB (umockdev), raw + MD5 + SHA-256, ${usb_mib} MiB | ${t5} s ($(rate "$usb_mib" "$t5") MiB/s) | bare libusb loop, no hashing: ${t6} s ($(rate "$usb_mib" "$t6") MiB/s) | $(ratio "$t5" "$t6") |"$'\n'
+  commands+="- interdict, emulated USB: \`$c5\`"$'\n'"- bare libusb loop: \`$c6\`"$'\n'
+fi
 rm -rf "$w"
 
 cat <<MD
@@ -67,16 +82,8 @@ cat <<MD
 
 | What | interdict | Reference | interdict / reference (time) |
 |---|---|---|---|
-| File source, raw + MD5 + SHA-256, ${file_mib} MiB | ${t1} s ($(rate "$file_mib" "$t1") MiB/s) | dc3dd: ${t2} s ($(rate "$file_mib" "$t2") MiB/s) | $(ratio "$t1" "$t2") |
-| E01 fast compression + MD5, ${file_mib} MiB | ${t3} s ($(rate "$file_mib" "$t3") MiB/s) | ewfacquire -c fast: ${t4} s ($(rate "$file_mib" "$t4") MiB/s) | $(ratio "$t3" "$t4") |
-| Emulated USB (umockdev), raw + MD5 + SHA-256, ${usb_mib} MiB | ${t5} s ($(rate "$usb_mib" "$t5") MiB/s) | bare libusb loop, no hashing: ${t6} s ($(rate "$usb_mib" "$t6") MiB/s) | $(ratio "$t5" "$t6") |
-
+${rows}
 Input: 1 MiB blocks alternating AES-CTR keystream and zeros. Commands:
 
-- interdict, file: \`$c1\`
-- dc3dd: \`$c2\`
-- interdict, E01: \`$c3\`
-- ewfacquire: \`$c4\`
-- interdict, emulated USB: \`$c5\`
-- bare libusb loop: \`$c6\`
+${commands}
 MD

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/hash.h"
+#include "process_runner.h"
 
 namespace {
 
@@ -29,28 +30,8 @@ constexpr int kExitIncomplete = 5;
 
 const fs::path kBin = fs::path(INTERDICT_BINARY_DIR) / "bin";
 
-// Runs argv, stdout+stderr into `log`; returns the exit status (128+signal when killed).
-int RunCommand(const std::vector<std::string>& argv, const fs::path& log) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using interdict::usb::testing::ReadText;
+using interdict::usb::testing::RunCommand;
 
 class AcquireIntegration : public ::testing::Test {
  protected:

@@ -1,14 +1,17 @@
 // E01 (EnCase 6 format) images through libewf 20140813: case metadata in the header, MD5 and SHA-1 in the
 // hash/digest sections (EWF1 cannot hold SHA-256: the log carries it), unreadable ranges in error2.
 //
-// Compression runs inside libewf_handle_write_buffer on the calling thread: libewf 20140813 has no
-// multi-threaded writer (its later `-j` is experimental and does not scale, libewf #65/#178), so "fast"
-// compression is the pipeline's bottleneck; bench/usb_imager/RESULTS.md has the numbers.
+// Chunks are deflated on EwfChunkCompressor's threads and handed to libewf_handle_write_chunk in order on
+// the writer's (the caller's) thread, so libewf's handle is only ever used from one thread: libewf 20140813
+// compresses on the calling thread in libewf_handle_write_buffer, and its later `-j` is experimental and
+// does not scale (libewf #65/#178). bench/usb_imager/RESULTS.md has the numbers against ewfacquire.
 #include <libewf.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/hash.h"
+#include "output/ewf_chunk_compressor.h"
 #include "output/image_writer.h"
 #include "output/writers.h"
 
@@ -17,6 +20,19 @@ namespace {
 
 constexpr size_t kEwfErrorMessageBytes = 1024;
 constexpr uint32_t kEwfSectorsPerChunk = 64;  // 32 KiB chunks: what EnCase and X-Ways read (Guymager note)
+constexpr size_t kEwfChecksumBytes = 4;       // the Adler-32 after an uncompressed chunk
+
+int ZlibLevel(EwfCompression compression) {
+  switch (compression) {
+    case EwfCompression::kNone:
+      return kEwfStoreUncompressed;
+    case EwfCompression::kBest:
+      return kEwfZlibLevelBest;
+    case EwfCompression::kFast:
+      break;
+  }
+  return kEwfZlibLevelFast;
+}
 
 Status EwfError(libewf_error_t*& error, const std::string& what) {
   char message[kEwfErrorMessageBytes] = {0};
@@ -29,7 +45,11 @@ Status EwfError(libewf_error_t*& error, const std::string& what) {
 
 class EwfImageWriter final : public ImageWriter {
  public:
-  explicit EwfImageWriter(const ImageWriterOptions& options) : options_(options) {}
+  explicit EwfImageWriter(const ImageWriterOptions& options)
+      : options_(options),
+        chunk_bytes_(static_cast<size_t>(kEwfSectorsPerChunk) * options.sector_size),
+        compressor_(ZlibLevel(options.compression),
+                    options.compression == EwfCompression::kNone ? 0 : EwfChunkCompressor::DefaultThreads()) {}
   ~EwfImageWriter() override {
     CloseHandle(&write_handle_);
     CloseHandle(&read_handle_);
@@ -75,10 +95,17 @@ class EwfImageWriter final : public ImageWriter {
 
   Status Append(std::span<const uint8_t> data) override {
     if (write_handle_ == nullptr) return Status::Internal("E01 image already finished");
-    libewf_error_t* error = nullptr;
-    ssize_t n = libewf_handle_write_buffer(write_handle_, data.data(), data.size(), &error);
-    if (n < 0 || static_cast<size_t>(n) != data.size()) return EwfError(error, "writing E01 data");
-    written_ += data.size();
+    if (written_ + data.size() > options_.media_size) {
+      return Status::Internal("appending past the E01 media size of " + std::to_string(options_.media_size));
+    }
+    while (!data.empty()) {
+      if (chunk_.capacity() < chunk_bytes_) chunk_.reserve(chunk_bytes_);
+      const size_t take = std::min(chunk_bytes_ - chunk_.size(), data.size());
+      chunk_.insert(chunk_.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(take));
+      data = data.subspan(take);
+      written_ += take;
+      if (chunk_.size() == chunk_bytes_) INTERDICT_RETURN_IF_ERROR(SubmitChunk());
+    }
     return Status::Ok();
   }
 
@@ -97,6 +124,9 @@ class EwfImageWriter final : public ImageWriter {
   Status Checkpoint() override { return Status::Ok(); }
 
   Status Finish(const Digests& digests) override {
+    if (write_handle_ == nullptr) return Status::Internal("E01 image already finished");
+    if (!chunk_.empty()) INTERDICT_RETURN_IF_ERROR(SubmitChunk());  // the short last chunk
+    while (compressor_.in_flight() > 0) INTERDICT_RETURN_IF_ERROR(WriteChunk(compressor_.Next()));
     libewf_error_t* error = nullptr;
     if (!digests.md5.empty()) {
       INTERDICT_ASSIGN_OR_RETURN(std::vector<uint8_t> md5, FromHex(digests.md5));
@@ -142,6 +172,29 @@ class EwfImageWriter final : public ImageWriter {
   std::string media_type() const override { return "application/x-ewf"; }
 
  private:
+  // Queues the filled chunk, first storing finished chunks while the compressor is at its in-flight limit.
+  Status SubmitChunk() {
+    while (compressor_.in_flight() >= compressor_.max_in_flight()) {
+      INTERDICT_RETURN_IF_ERROR(WriteChunk(compressor_.Next()));
+    }
+    compressor_.Submit(std::move(chunk_));
+    chunk_ = std::vector<uint8_t>();
+    return Status::Ok();
+  }
+
+  // Stores one encoded chunk. For an uncompressed chunk libewf writes `chunk.adler32` (little-endian,
+  // through the scratch `checksum`) after the data; a compressed chunk carries zlib's own checksum.
+  Status WriteChunk(const EwfChunk& chunk) {
+    libewf_error_t* error = nullptr;
+    uint8_t checksum[kEwfChecksumBytes] = {0};
+    ssize_t n = libewf_handle_write_chunk(write_handle_, chunk.stored.data(), chunk.stored.size(), chunk.data_size,
+                                          chunk.compressed ? 1 : 0, checksum, chunk.adler32,
+                                          chunk.compressed ? 0 : 1, &error);
+    if (n < 0) return EwfError(error, "writing E01 chunk " + std::to_string(chunks_stored_));
+    ++chunks_stored_;
+    return Status::Ok();
+  }
+
   Status SetHeader(const char* identifier, const std::string& value) {
     if (value.empty()) return Status::Ok();
     libewf_error_t* error = nullptr;
@@ -180,6 +233,10 @@ class EwfImageWriter final : public ImageWriter {
   libewf_handle_t* write_handle_ = nullptr;
   libewf_handle_t* read_handle_ = nullptr;
   uint64_t written_ = 0;
+  const size_t chunk_bytes_;
+  std::vector<uint8_t> chunk_;  // media data of the chunk being filled
+  uint64_t chunks_stored_ = 0;
+  EwfChunkCompressor compressor_;
 };
 
 }  // namespace
