@@ -131,8 +131,9 @@ Status AcquisitionEngine::Run(AcquisitionResult* result) {
       result->bad_ranges.resize(bad_ranges_before);
       if (bad_ranges_before > 0) result->bad_ranges.back() = last_range_before;
       result->bad_sectors = bad_before;
-      LogWarning("usb", "device disconnected at byte " + std::to_string(position) + "; waiting for it to return");
-      Status back = WaitForReconnect(position, result);
+      LogWarning("usb", "device disconnected at byte " + std::to_string(position) + " (" + read.message() +
+                            "); waiting for it to return");
+      Status back = WaitForReconnect(position, read.message(), result);
       if (!back.ok()) return stop(back.code() == StatusCode::kCancelled ? "cancelled" : "disconnected", back);
       result->bytes_reread_after_interruption += buffer.size();
       continue;
@@ -250,9 +251,10 @@ Status AcquisitionEngine::ReadOrRecord(uint64_t lba, uint32_t sectors, uint8_t* 
   return Status::Ok();
 }
 
-Status AcquisitionEngine::WaitForReconnect(uint64_t offset, AcquisitionResult* result) {
+Status AcquisitionEngine::WaitForReconnect(uint64_t offset, const std::string& reason, AcquisitionResult* result) {
   DisconnectEvent event;
   event.offset = offset;
+  event.reason = reason;
   event.detected_utc = UtcNowIso8601();
   const auto start = std::chrono::steady_clock::now();
   (void)SaveMap(true);

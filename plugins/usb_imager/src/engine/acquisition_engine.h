@@ -68,6 +68,7 @@ struct BadRange {
 
 struct DisconnectEvent {
   uint64_t offset = 0;          // byte offset of the chunk that was interrupted
+  std::string reason;           // what the source said ("LIBUSB_ERROR_NO_DEVICE ...", "programmer stopped answering")
   std::string detected_utc;
   std::string reconnected_utc;  // empty if it never came back
   double paused_seconds = 0;
@@ -103,7 +104,7 @@ class AcquisitionEngine {
   Status ReadChunk(uint64_t lba, uint32_t sectors, std::vector<uint8_t>& buffer, AcquisitionResult* result);
   Status ReadOrRecord(uint64_t lba, uint32_t sectors, uint8_t* out, std::vector<uint64_t>* failed,
                       std::string* last_error, AcquisitionResult* result);
-  Status WaitForReconnect(uint64_t offset, AcquisitionResult* result);
+  Status WaitForReconnect(uint64_t offset, const std::string& reason, AcquisitionResult* result);
   Status SaveMap(bool durable);
   Status ReplayImagePrefix(uint64_t length, HashPipeline& hashes);
 

@@ -74,12 +74,14 @@ nlohmann::json RecordJson(const LogicalFileRecord& r) {
   nlohmann::json j = {{"remote_path", r.remote_path}, {"type", r.type}, {"size", r.size}, {"mode", mode},
                       {"mtime", r.mtime}};
   if (!r.local_path.empty()) j["local_path"] = r.local_path;
-  if (r.type == "file" && r.error.empty()) {
+  // A file cut short keeps what arrived: its hashes cover those `size` bytes and it is marked partial.
+  if (r.type == "file" && (r.error.empty() || r.size > 0)) {
     j["md5"] = r.digests.Get(HashAlgorithm::kMd5);
     j["sha1"] = r.digests.Get(HashAlgorithm::kSha1);
     j["sha256"] = r.digests.Get(HashAlgorithm::kSha256);
   }
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.error.empty() && r.size > 0) j["partial"] = true;
   return j;
 }
 
@@ -181,7 +183,10 @@ Result<LogicalAcquisitionResult> PullTree(AdbSyncClient& sync, const std::string
                              {"remote_root", remote_root},
                              {"started_utc", started},
                              {"finished_utc", UtcNowIso8601()},
-                             {"state", stopped.ok() ? "complete" : "stopped: " + stopped.ToString()},
+                             {"state", !stopped.ok()            ? "stopped: " + stopped.ToString()
+                                       : result.failures == 0 ? std::string("complete")
+                                                              : "incomplete: " + std::to_string(result.failures) +
+                                                                    " entries not copied (see their errors)"},
                              {"note", kStateChangeNote},
                              {"files_copied", result.files_copied},
                              {"bytes_copied", result.bytes_copied},

@@ -73,6 +73,14 @@ Status FirehoseBlockSource::Read(uint64_t lba, uint32_t count, std::span<uint8_t
   if (!session_->connected()) return Status::Disconnected("EDL device not connected");
   Status read = session_->firehose().Read(lun_, first_sector_ + lba, count, sector_size(), out);
   if (read.code() == StatusCode::kDisconnected) session_->MarkDisconnected();
+  if (read.code() == StatusCode::kTimeout) {
+    // A programmer that stops answering mid-read leaves the raw-data stream at an unknown point: nothing
+    // more on this session can be trusted, and retrying sector by sector would cost a timeout each. The
+    // session is dropped and the engine waits for the handset to come back (re-entering EDL restarts
+    // Sahara and the programmer), as for a disconnect.
+    session_->MarkDisconnected();
+    return Status::Disconnected("EDL programmer stopped answering (" + read.message() + ")");
+  }
   return read;
 }
 

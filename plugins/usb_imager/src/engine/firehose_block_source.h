@@ -3,7 +3,9 @@
 // Several sources share one EdlSession (one programmer upload per handset); Reconnect() re-establishes the
 // session (Sahara + programmer + configure) and checks that the same handset and the same LUN size came back.
 // DeviceSha256() asks the programmer for its own SHA-256 of the whole range (getsha256digest), to compare
-// with the engine's hash of what was received. Not thread-safe.
+// with the engine's hash of what was received. A Firehose timeout during a read (the programmer stopped
+// answering; the raw stream is out of step) drops the session and is returned as kDisconnected, so the
+// engine keeps what it has and waits for the handset instead of retrying sector by sector. Not thread-safe.
 #ifndef INTERDICT_USB_IMAGER_ENGINE_FIREHOSE_BLOCK_SOURCE_H_
 #define INTERDICT_USB_IMAGER_ENGINE_FIREHOSE_BLOCK_SOURCE_H_
 

@@ -71,7 +71,7 @@ nlohmann::json ReportToJson(const AcquisitionReport& r) {
   for (const auto& w : a.window_hashes) windows.push_back({{"offset", w.offset}, {"length", w.length}, {"sha256", w.sha256}});
   nlohmann::json disconnects = nlohmann::json::array();
   for (const auto& d : a.disconnects) {
-    disconnects.push_back({{"offset", d.offset}, {"detected", d.detected_utc}, {"reconnected", d.reconnected_utc},
+    disconnects.push_back({{"offset", d.offset}, {"reason", d.reason}, {"detected", d.detected_utc}, {"reconnected", d.reconnected_utc},
                            {"paused_seconds", d.paused_seconds}});
   }
   nlohmann::json hashes = nlohmann::json::array();
@@ -149,7 +149,7 @@ std::string ReportToText(const AcquisitionReport& r) {
     }
   }
   for (const auto& d : a.disconnects) {
-    out += "Disconnect at byte " + std::to_string(d.offset) + " (" + d.detected_utc + "), " +
+    out += "Disconnect at byte " + std::to_string(d.offset) + " (" + d.detected_utc + ": " + d.reason + "), " +
            (d.reconnected_utc.empty() ? "did not return" : "returned " + d.reconnected_utc) + "\n";
   }
   out += "\nState         : " + r.final_state + "\n\n";

@@ -66,8 +66,11 @@ Status EdlSession::Reconnect() {
   if (connected()) return Status::Ok();
   Status started = Start();
   if (started.ok()) ++reconnects_;
-  // Not there yet (kNotFound from the opener) reads as "still disconnected" to the engine.
-  if (started.code() == StatusCode::kNotFound) return Status::Disconnected(started.message());
+  // Not there yet (kNotFound from the opener), or there but not answering Sahara yet (a handset that hung
+  // and has not been power-cycled), reads as "still disconnected" to the engine.
+  if (started.code() == StatusCode::kNotFound || started.code() == StatusCode::kTimeout) {
+    return Status::Disconnected(started.message());
+  }
   return started;
 }
 

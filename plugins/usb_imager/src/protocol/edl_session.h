@@ -5,7 +5,8 @@
 // first; the hash, MSM HW ID and OEM PK hash are in Details() for the acquisition log), configures Firehose
 // and asks getstorageinfo. Reconnect(): after the cable dropped, the handset boots back into the primary
 // bootloader, so the whole sequence runs again; the session is the same only if the Sahara serial number
-// and MSM HW ID are the same (kVerificationFailed otherwise). Not thread-safe.
+// and MSM HW ID are the same (kVerificationFailed otherwise); a handset that is on the bus but does not
+// answer Sahara (hung, not yet power-cycled) is reported as still disconnected. Not thread-safe.
 #ifndef INTERDICT_USB_IMAGER_PROTOCOL_EDL_SESSION_H_
 #define INTERDICT_USB_IMAGER_PROTOCOL_EDL_SESSION_H_
 

@@ -34,7 +34,7 @@ nlohmann::json AdbSimCounters::ToJson() const {
   return {{"messages", messages}, {"auth_tokens", auth_tokens}, {"signatures_accepted", signatures_accepted},
           {"signatures_rejected", signatures_rejected}, {"prompts", prompts}, {"streams", streams},
           {"sync_requests", sync_requests}, {"files_served", files_served}, {"bytes_served", bytes_served},
-          {"write_class_commands", write_class_commands}, {"services", services}};
+          {"naks", naks}, {"hangs", hangs}, {"write_class_commands", write_class_commands}, {"services", services}};
 }
 
 Result<std::unique_ptr<AdbDeviceModel>> AdbDeviceModel::Open(AdbSimOptions options) {
@@ -80,6 +80,7 @@ BulkReply AdbDeviceModel::HostOut(std::span<const uint8_t> data) {
   if (gone_) return {BulkReply::Kind::kGone, {}};
   BulkReply accepted;
   accepted.data.resize(data.size());
+  if (hung_) return accepted;  // a hung adbd: the bytes go nowhere and nothing answers
   if (awaiting_payload_) {
     AdbHeader header = *awaiting_payload_;
     awaiting_payload_.reset();
@@ -226,15 +227,32 @@ std::vector<uint8_t> AdbDeviceModel::SyncAnswer(uint32_t id, const std::string& 
       return out;
     }
     case kSyncRecv: {
+      if (options_.nak_paths.count(path) != 0) {
+        ++counters_.naks;
+        return EncodeSyncFail("open failed: Permission denied");
+      }
       const int fd = exists && S_ISREG(st.st_mode) ? ::open(local->c_str(), O_RDONLY | O_CLOEXEC) : -1;
       if (fd < 0) return EncodeSyncFail("open failed: No such file or directory");
       std::vector<uint8_t> out, piece(kReadPiece);
       ssize_t n = 0;
       while ((n = ::read(fd, piece.data(), piece.size())) > 0) {
-        Append(out, EncodeSyncData(std::span<const uint8_t>(piece.data(), static_cast<size_t>(n))));
-        counters_.bytes_served += static_cast<uint64_t>(n);
+        size_t send = static_cast<size_t>(n);
+        if (options_.hang_after_bytes && counters_.bytes_served + send > *options_.hang_after_bytes) {
+          send = static_cast<size_t>(*options_.hang_after_bytes - counters_.bytes_served);
+          hung_ = true;
+        }
+        if (send > 0) Append(out, EncodeSyncData(std::span<const uint8_t>(piece.data(), send)));
+        counters_.bytes_served += send;
+        if (hung_) break;
       }
       ::close(fd);
+      if (hung_) {
+        // What was read so far goes out; DONE never does.
+        ++counters_.hangs;
+        std::fprintf(stderr, "interdict-sim (adb): adbd hangs after %llu bytes served\n",
+                     static_cast<unsigned long long>(counters_.bytes_served));
+        return out;
+      }
       if (options_.disconnect_after_bytes && counters_.bytes_served > *options_.disconnect_after_bytes) {
         gone_ = true;
         outgoing_.clear();
@@ -254,7 +272,7 @@ std::vector<uint8_t> AdbDeviceModel::SyncAnswer(uint32_t id, const std::string& 
 void AdbDeviceModel::HandleSync(uint32_t stream, uint32_t local, std::span<const uint8_t> bytes) {
   std::vector<uint8_t>& buffer = sync_buffers_[stream];
   buffer.insert(buffer.end(), bytes.begin(), bytes.end());
-  while (buffer.size() >= kSyncRequestHeader) {
+  while (buffer.size() >= kSyncRequestHeader && !hung_) {
     const uint32_t id = Le32(buffer, 0), length = Le32(buffer, 4);
     if (length > kMaxSyncPathBytes) {
       // SEND carries data after the path; never written anywhere, so the rest of the stream is dropped.

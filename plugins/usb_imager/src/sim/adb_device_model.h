@@ -7,7 +7,10 @@
 // Services: sync: (STAT, LIST, RECV, QUIT) and exec:getprop / exec:id. Any other service, or a sync SEND /
 // DELE, is refused, counted as write-class and reported on stderr at once (interdict-sim exits non-zero).
 // Paths are resolved inside the root (no escape by ".." or symlinks); files are read-only. Fault injection:
-// a permanent disconnect after N bytes served. Thread-safe.
+// a permanent disconnect after N bytes served; a hang (the RECV that takes the served total past N delivers
+// its data up to byte N, then adbd never answers again: IN transfers time out, OUT transfers are
+// swallowed); NAK paths (a RECV of them is refused with sync FAIL "Permission denied", as adbd refuses a
+// file the shell user cannot read). Thread-safe.
 #ifndef INTERDICT_USB_IMAGER_SIM_ADB_DEVICE_MODEL_H_
 #define INTERDICT_USB_IMAGER_SIM_ADB_DEVICE_MODEL_H_
 
@@ -17,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,11 +43,16 @@ struct AdbSimOptions {
   // Fault: the cable is pulled (for good) once a RECV takes the served total past this many bytes; the
   // data of that RECV is never delivered.
   std::optional<uint64_t> disconnect_after_bytes;
+  // Fault: adbd stops answering once a RECV takes the served total past this many bytes (see above).
+  std::optional<uint64_t> hang_after_bytes;
+  // Fault: device paths whose RECV is refused with sync FAIL.
+  std::set<std::string> nak_paths;
 };
 
 struct AdbSimCounters {
   uint64_t messages = 0, auth_tokens = 0, signatures_accepted = 0, signatures_rejected = 0, prompts = 0;
   uint64_t streams = 0, sync_requests = 0, files_served = 0, bytes_served = 0;
+  uint64_t naks = 0, hangs = 0;
   uint64_t write_class_commands = 0;  // denied services and sync SEND/DELE that reached the device
   std::map<std::string, uint64_t> services;
   nlohmann::json ToJson() const;
@@ -80,6 +89,7 @@ class AdbDeviceModel final : public EmulatedUsbDevice {
   std::vector<uint8_t> token_;
   bool connected_ = false;
   bool gone_ = false;
+  bool hung_ = false;
   uint32_t max_payload_ = kAdbMinPayload;
   uint32_t next_stream_ = 1;
   std::map<uint32_t, std::vector<uint8_t>> sync_buffers_;  // by our (device) stream id

@@ -78,7 +78,7 @@ nlohmann::json EdlSimCounters::ToJson() const {
           {"programmer_bytes", programmer_bytes}, {"firehose_commands", firehose_commands}, {"reads", reads},
           {"bytes_served", bytes_served}, {"digests", digests}, {"naks", naks},
           {"write_class_commands", write_class_commands}, {"unknown_commands", unknown_commands},
-          {"disconnects", disconnects}, {"zero_length_packets", zero_length_packets}, {"by_tag", by_tag}};
+          {"disconnects", disconnects}, {"hangs", hangs}, {"zero_length_packets", zero_length_packets}, {"by_tag", by_tag}};
 }
 
 Result<std::unique_ptr<EdlDeviceModel>> EdlDeviceModel::Open(const std::vector<std::filesystem::path>& luns,
@@ -155,7 +155,7 @@ void EdlDeviceModel::Respond(bool ack, const std::vector<std::string>& logs, con
 BulkReply EdlDeviceModel::HostIn(size_t length) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (GoneLocked()) return {BulkReply::Kind::kGone, {}};
-  if (outgoing_.empty()) return {BulkReply::Kind::kNoReply, {}};
+  if (outgoing_.empty()) return {BulkReply::Kind::kNoReply, {}};  // nothing to say, or hung: the host times out
   std::vector<uint8_t>& front = outgoing_.front();
   BulkReply reply;
   const size_t n = std::min(length, front.size());
@@ -174,7 +174,7 @@ BulkReply EdlDeviceModel::HostOut(std::span<const uint8_t> data) {
   if (GoneLocked()) return {BulkReply::Kind::kGone, {}};
   BulkReply accepted;
   accepted.data.resize(data.size());
-  if (data.empty()) return accepted;  // a host ZLP
+  if (data.empty() || hung_) return accepted;  // a host ZLP, or a hung programmer that no longer listens
   if (phase_ == Phase::kFirehose) return FirehoseOut(data);
   if (phase_ == Phase::kImageTransfer) {
     if (data.size() != request_length_) {
@@ -405,6 +405,9 @@ BulkReply EdlDeviceModel::FirehoseRead(const FirehoseElement& element, bool dige
     outgoing_.clear();
     return {BulkReply::Kind::kGone, {}};
   }
+  if (!digest_only && faults_.hang_after_bytes && counters_.bytes_served + bytes > *faults_.hang_after_bytes) {
+    return FirehoseHang(static_cast<uint32_t>(*lun), *start);
+  }
   std::vector<uint8_t> buffer(static_cast<size_t>(digest_only ? std::min<uint64_t>(bytes, kEdlSimMaxPayload) : bytes));
   MultiHasher hasher({HashAlgorithm::kSha256});
   for (uint64_t done = 0; done < bytes;) {
@@ -429,6 +432,25 @@ BulkReply EdlDeviceModel::FirehoseRead(const FirehoseElement& element, bool dige
   if (faults_.zlp_after_aligned_raw && bytes % kPacketSize == 0) Queue({});
   Respond(true, {}, " rawmode=\"false\"");
   return accepted;
+}
+
+BulkReply EdlDeviceModel::FirehoseHang(uint32_t lun, uint64_t start) {
+  const uint64_t partial = *faults_.hang_after_bytes - counters_.bytes_served;
+  std::vector<uint8_t> buffer(static_cast<size_t>(partial));
+  if (partial > 0 &&
+      ::pread(fds_[lun], buffer.data(), buffer.size(), static_cast<off_t>(start * kEdlSimSectorSize)) !=
+          static_cast<ssize_t>(buffer.size())) {
+    buffer.clear();
+  }
+  ++counters_.reads;
+  ++counters_.hangs;
+  counters_.bytes_served += buffer.size();
+  Respond(true, {}, " rawmode=\"true\"");
+  if (!buffer.empty()) Queue(std::move(buffer));
+  hung_ = true;
+  std::fprintf(stderr, "interdict-sim (edl): programmer hangs after %llu bytes served\n",
+               static_cast<unsigned long long>(counters_.bytes_served));
+  return BulkReply{};
 }
 
 EdlSimCounters EdlDeviceModel::counters() const {

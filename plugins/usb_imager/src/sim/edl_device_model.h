@@ -5,7 +5,10 @@
 //
 // Faults: NAK sectors (reads touching them are refused: an unreadable range), a disconnect when a read
 // would take the served total past `disconnect_after_bytes` (the handset is gone for `reconnect_after`, then
-// boots back into Sahara and needs the programmer again), a zero-length packet after raw data that ends on
+// boots back into Sahara and needs the programmer again), a hang when a read would take the served total
+// past `hang_after_bytes` (the programmer sends the raw data up to that byte, then never answers again: every
+// IN transfer times out, OUT transfers are swallowed, and it stays hung until the simulator ends, as a
+// crashed programmer does until the handset is power-cycled), a zero-length packet after raw data that ends on
 // a 512-byte boundary, a smaller supported payload (configure is NAKed once), a programmer hash the device
 // accepts (others end with "authentication failed").
 // Every write-class Firehose tag (program, erase, patch, ...) or unknown tag is refused with NAK, counted,
@@ -49,6 +52,7 @@ struct EdlSimFaults {
   std::set<std::pair<uint32_t, uint64_t>> nak_sectors;  // (LUN, sector)
   std::optional<uint64_t> disconnect_after_bytes;
   std::chrono::milliseconds reconnect_after{500};
+  std::optional<uint64_t> hang_after_bytes;
   bool zlp_after_aligned_raw = true;
   uint64_t supported_payload = kEdlSimMaxPayload;       // configure asking for more is NAKed
   std::string accepted_programmer_sha256;               // "" accepts any
@@ -71,6 +75,7 @@ struct EdlSimCounters {
   uint64_t write_class_commands = 0;
   uint64_t unknown_commands = 0;
   uint64_t disconnects = 0;
+  uint64_t hangs = 0;
   uint64_t zero_length_packets = 0;
   std::map<std::string, uint64_t> by_tag;
   nlohmann::json ToJson() const;
@@ -108,6 +113,8 @@ class EdlDeviceModel final : public EmulatedUsbDevice {
   BulkReply FirehoseOut(std::span<const uint8_t> data);
   // Queues the answer to <read> or <getsha256digest>; kGone when the disconnect fault fires.
   BulkReply FirehoseRead(const FirehoseElement& element, bool digest_only);
+  // The hang fault: ACKs the read, sends its data up to hang_after_bytes, then answers nothing ever again.
+  BulkReply FirehoseHang(uint32_t lun, uint64_t start);
   std::vector<uint8_t> ExecReply(uint32_t command) const;
 
   mutable std::mutex mutex_;
@@ -127,6 +134,7 @@ class EdlDeviceModel final : public EmulatedUsbDevice {
   uint64_t program_headers_offset_ = 0, program_headers_bytes_ = 0;
   std::string last_programmer_sha256_;
   bool disconnect_done_ = false;
+  bool hung_ = false;
   std::optional<std::chrono::steady_clock::time_point> gone_until_;
 };
 

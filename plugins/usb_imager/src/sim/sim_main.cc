@@ -5,8 +5,10 @@
 //                 [--slow-us-per-mib US] [--serial S] [--kill-after BYTES] [--counters-json FILE]
 //                 -- COMMAND ARGS...
 //   interdict-sim --edl-lun IMAGE [--edl-lun IMAGE ...] [--edl-nak LUN:SECTOR ...]
-//                 [--edl-accept-programmer SHA256] [--disconnect-after BYTES] ... -- COMMAND ARGS...
-//   interdict-sim --adb-root DIR [--adb-refuse-auth] ... -- COMMAND ARGS...
+//                 [--edl-accept-programmer SHA256] [--disconnect-after BYTES] [--hang-after BYTES] ...
+//                 -- COMMAND ARGS...
+//   interdict-sim --adb-root DIR [--adb-refuse-auth] [--adb-nak PATH ...] [--disconnect-after BYTES]
+//                 [--hang-after BYTES] ... -- COMMAND ARGS...
 //
 // The emulated device lives in this process (a umockdev usbfs handler); COMMAND runs as a child with
 // UMOCKDEV_DIR and LD_PRELOAD=libumockdev-preload.so.0 so its libusb calls reach it. Exit status: the
@@ -58,13 +60,13 @@ int main(int argc, char** argv) {
   CLI::App app{"interdict-sim: run a command against an emulated USB mass-storage handset (umockdev)"};
   std::string image;
   std::vector<uint64_t> bad, stall, short_read, timeout;
-  uint64_t disconnect_after = 0, kill_after = 0;
+  uint64_t disconnect_after = 0, kill_after = 0, hang_after = 0;
   int reconnect_ms = static_cast<int>(kDefaultReconnectAfter.count());
   uint32_t slow = 0;
   std::string serial = SimDeviceInfo().serial;
   std::string counters_json;
   std::vector<std::string> command;
-  std::vector<std::string> edl_luns, edl_naks;
+  std::vector<std::string> edl_luns, edl_naks, adb_naks;
   std::string edl_programmer_sha256, adb_root;
   bool adb_refuse_auth = false;
   app.add_option("--mass-storage", image, "Image file backing the emulated device (read-only)");
@@ -74,6 +76,10 @@ int main(int argc, char** argv) {
   app.add_option("--edl-accept-programmer", edl_programmer_sha256, "EDL: SHA-256 of the only programmer accepted");
   app.add_option("--adb-root", adb_root, "Emulate an ADB handset (18d1:4ee7) serving DIR as its /");
   app.add_flag("--adb-refuse-auth", adb_refuse_auth, "ADB: the user dismisses the 'Allow USB debugging?' prompt");
+  app.add_option("--adb-nak", adb_naks, "ADB: a sync RECV of this device path is refused (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--hang-after", hang_after,
+                 "EDL/ADB: the device stops answering once this many bytes were served (0 = never)");
   app.add_option("--bad-lba", bad, "Unreadable sector (repeatable)")->allow_extra_args(false);
   app.add_option("--stall-lba", stall, "The first read touching this sector stalls (repeatable)")->allow_extra_args(false);
   app.add_option("--short-read-lba", short_read, "The first read touching this sector comes back short")->allow_extra_args(false);
@@ -119,6 +125,7 @@ int main(int argc, char** argv) {
     edl_faults.disconnect_after_bytes = faults.disconnect_after_bytes;
     edl_faults.reconnect_after = faults.reconnect_after;
     edl_faults.accepted_programmer_sha256 = edl_programmer_sha256;
+    if (hang_after > 0) edl_faults.hang_after_bytes = hang_after;
     for (const auto& nak : edl_naks) {
       const size_t colon = nak.find(':');
       if (colon == std::string::npos) {
@@ -136,6 +143,9 @@ int main(int argc, char** argv) {
     AdbSimOptions options;
     options.root = adb_root;
     options.user_accepts_prompt = !adb_refuse_auth;
+    options.disconnect_after_bytes = faults.disconnect_after_bytes;
+    if (hang_after > 0) options.hang_after_bytes = hang_after;
+    options.nak_paths.insert(adb_naks.begin(), adb_naks.end());
     auto model = AdbDeviceModel::Open(options);
     if (model.ok()) adb = std::move(model).value();
     opened = model.status();
