@@ -2,14 +2,52 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
+#include <vector>
 
 #include <Eigen/Eigenvalues>
 
 namespace interdict::mesh {
 namespace {
 
-uint64_t EdgeKey(uint32_t a, uint32_t b) { return (uint64_t{a} << 32) | b; }
+// Edge census for watertightness. Each directed edge a->b is filed under its start vertex (a CSR table of
+// outgoing edges, 4 bytes per corner); a vertex has a handful of outgoing edges, so counting b in out(a) and
+// a in out(b) is a short scan. By hand rather than a hash map because the map cost ~0.3 s per million
+// triangles (bench/mesh_match/SPEED.md) and this is ~10x less, with sequential memory access.
+// Rules, per undirected edge {a, b}: used more than once in one direction, or more than twice in all, is
+// non-manifold (counted once); used once in one direction only is a boundary edge.
+void CountEdges(const TriangleMesh& body, BodyMetrics* m) {
+  const size_t vertex_count = body.vertices.size();
+  std::vector<uint32_t> start(vertex_count + 1, 0);
+  for (const Triangle& t : body.triangles) {
+    for (int k = 0; k < 3; ++k) ++start[t[k] + 1];
+  }
+  for (size_t v = 0; v < vertex_count; ++v) start[v + 1] += start[v];
+  std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+  std::vector<uint32_t> targets(start[vertex_count]);
+  for (const Triangle& t : body.triangles) {
+    for (int k = 0; k < 3; ++k) targets[fill[t[k]]++] = t[(k + 1) % 3];
+  }
+  auto count_in = [&](uint32_t from, uint32_t to) {
+    uint32_t n = 0;
+    for (uint32_t e = start[from]; e < start[from + 1]; ++e) n += targets[e] == to ? 1 : 0;
+    return n;
+  };
+  for (uint32_t a = 0; a < vertex_count; ++a) {
+    for (uint32_t e = start[a]; e < start[a + 1]; ++e) {
+      const uint32_t b = targets[e];
+      // Visit each distinct directed edge once: at its first occurrence in out(a).
+      bool first = true;
+      for (uint32_t f = start[a]; f < e && first; ++f) first = targets[f] != b;
+      if (!first) continue;
+      const uint32_t count = count_in(a, b), back = count_in(b, a);
+      if (count > 1 || back > 1) {
+        if (a < b || back == 0) ++m->nonmanifold_edges;
+      } else if (back == 0) {
+        ++m->boundary_edges;
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -64,22 +102,7 @@ BodyMetrics MeasureBody(const TriangleMesh& body) {
     }
     m.axes.col(2) = m.axes.col(0).cross(m.axes.col(1));  // right-handed
   }
-  // Edge census for watertightness.
-  std::unordered_map<uint64_t, uint32_t> directed;
-  directed.reserve(body.triangles.size() * 3);
-  for (const Triangle& t : body.triangles) {
-    for (int k = 0; k < 3; ++k) ++directed[EdgeKey(t[k], t[(k + 1) % 3])];
-  }
-  for (const auto& [key, count] : directed) {
-    const uint32_t a = static_cast<uint32_t>(key >> 32), b = static_cast<uint32_t>(key);
-    auto reverse = directed.find(EdgeKey(b, a));
-    const uint32_t back = reverse == directed.end() ? 0 : reverse->second;
-    if (count > 1 || back > 1) {
-      if (a < b || reverse == directed.end()) ++m.nonmanifold_edges;
-    } else if (back == 0) {
-      ++m.boundary_edges;
-    }
-  }
+  CountEdges(body, &m);
   m.watertight = m.boundary_edges == 0 && m.nonmanifold_edges == 0;
   return m;
 }

@@ -1,5 +1,7 @@
 // Everything the matcher needs about one body, computed once: metrics, geometry hashes, descriptor and the
-// surface samples that registration uses. Deterministic: samples are seeded by the exact geometry hash.
+// surface samples that registration uses. Deterministic: samples are seeded by the exact geometry hash, and
+// the result is byte-identical whatever the thread count (each stage is a pure function of the mesh; threads
+// only run independent stages side by side).
 #ifndef INTERDICT_MESH_MATCH_DESCRIBED_BODY_H_
 #define INTERDICT_MESH_MATCH_DESCRIBED_BODY_H_
 
@@ -19,7 +21,13 @@ struct DescribedBody {
   SurfaceSamples samples;  // kDescriptorSamples points; any prefix is itself an unbiased sample
 };
 
-DescribedBody DescribeBody(TriangleMesh body);
+// threads: how many threads may describe the body; 0 means DefaultDescribeThreads(). Bodies under
+// kParallelDescribeMinTriangles are always described on the calling thread. If a thread cannot be started
+// the work is done on the calling thread.
+DescribedBody DescribeBody(TriangleMesh body, int threads = 0);
+
+// min(hardware threads, kMaxDescribeThreads), at least 1.
+int DefaultDescribeThreads();
 
 }  // namespace interdict::mesh
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -11,43 +12,82 @@
 namespace interdict::mesh {
 namespace {
 
-// One triangle as 9 sortable integers (position keys of its corners, start-rotated).
-using TriangleKey = std::array<int64_t, 9>;
+using VertexKey = std::array<int64_t, 3>;
 
+// A start-rotated triangle as its 3 ranks in one integer, so the sort compares native integers.
+using RankedTriangle = unsigned __int128;
+
+RankedTriangle PackRanks(uint32_t a, uint32_t b, uint32_t c) {
+  return (static_cast<RankedTriangle>(a) << 64) | (static_cast<RankedTriangle>(b) << 32) | c;
+}
+
+// The hashed stream is, per distinct non-collapsed triangle in lexicographic order of its start-rotated
+// corner keys, the 9 keys as int64 little-endian. To get there fast, vertices are ranked by key first (equal
+// keys, equal rank), so a triangle sorts as 3 ranks (one 16-byte integer) instead of 9 keys (72 bytes), and
+// the stream goes to SHA-256 in blocks instead of being built whole. Same bytes as sorting the keys
+// themselves: rank order is key order (tests/mesh_match/describe_speed_test.cc checks it).
 template <typename KeyOf>
 std::string HashWith(const TriangleMesh& mesh, KeyOf key_of) {
-  std::vector<std::array<int64_t, 3>> keys(mesh.vertices.size());
-  for (size_t i = 0; i < mesh.vertices.size(); ++i) {
-    for (int k = 0; k < 3; ++k) keys[i][k] = key_of(mesh.vertices[i][k]);
+  const size_t vertex_count = mesh.vertices.size();
+  struct KeyedVertex {
+    VertexKey key;
+    uint32_t vertex;
+  };
+  std::vector<KeyedVertex> sorted(vertex_count);
+  for (size_t i = 0; i < vertex_count; ++i) {
+    for (int k = 0; k < 3; ++k) sorted[i].key[k] = key_of(mesh.vertices[i][k]);
+    sorted[i].vertex = static_cast<uint32_t>(i);
   }
-  std::vector<TriangleKey> triangles;
+  std::sort(sorted.begin(), sorted.end(), [](const KeyedVertex& a, const KeyedVertex& b) { return a.key < b.key; });
+  std::vector<uint32_t> rank(vertex_count);
+  std::vector<VertexKey> key_of_rank;
+  key_of_rank.reserve(vertex_count);
+  for (size_t i = 0; i < vertex_count; ++i) {
+    if (i == 0 || sorted[i].key != sorted[i - 1].key) key_of_rank.push_back(sorted[i].key);
+    rank[sorted[i].vertex] = static_cast<uint32_t>(key_of_rank.size() - 1);
+  }
+  std::vector<KeyedVertex>().swap(sorted);
+  std::vector<RankedTriangle> triangles;
   triangles.reserve(mesh.triangles.size());
   for (const Triangle& t : mesh.triangles) {
+    const uint32_t r[3] = {rank[t[0]], rank[t[1]], rank[t[2]]};
+    // After quantisation a triangle can collapse; it no longer describes a surface.
+    if (r[0] == r[1] || r[1] == r[2] || r[0] == r[2]) continue;
     int start = 0;
     for (int k = 1; k < 3; ++k) {
-      if (keys[t[k]] < keys[t[start]]) start = k;
+      if (r[k] < r[start]) start = k;
     }
-    TriangleKey key;
-    for (int k = 0; k < 3; ++k) {
-      const auto& corner = keys[t[(start + k) % 3]];
-      std::copy(corner.begin(), corner.end(), key.begin() + 3 * k);
-    }
-    // After quantisation a triangle can collapse; it no longer describes a surface.
-    bool collapsed = std::equal(key.begin(), key.begin() + 3, key.begin() + 3) ||
-                     std::equal(key.begin() + 3, key.begin() + 6, key.begin() + 6) ||
-                     std::equal(key.begin(), key.begin() + 3, key.begin() + 6);
-    if (!collapsed) triangles.push_back(key);
+    triangles.push_back(PackRanks(r[start], r[(start + 1) % 3], r[(start + 2) % 3]));
   }
   std::sort(triangles.begin(), triangles.end());
   triangles.erase(std::unique(triangles.begin(), triangles.end()), triangles.end());
-  std::vector<uint8_t> stream;
-  stream.reserve(triangles.size() * sizeof(TriangleKey));
-  for (const TriangleKey& key : triangles) {
-    for (int64_t v : key) {
-      for (int b = 0; b < 8; ++b) stream.push_back(static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * b)));
+  MultiHasher hasher({HashAlgorithm::kSha256});
+  constexpr size_t kBlockTriangles = 2048;
+  constexpr size_t kKeyBytes = 3 * sizeof(int64_t);
+  std::vector<uint8_t> block(kBlockTriangles * 3 * kKeyBytes);
+  size_t used = 0;
+  for (size_t i = 0; i < triangles.size(); ++i) {
+    const uint32_t r[3] = {static_cast<uint32_t>(triangles[i] >> 64), static_cast<uint32_t>(triangles[i] >> 32),
+                           static_cast<uint32_t>(triangles[i])};
+    for (uint32_t corner : r) {
+      const VertexKey& key = key_of_rank[corner];
+      if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(block.data() + used, key.data(), kKeyBytes);
+      } else {
+        for (int d = 0; d < 3; ++d) {
+          for (int b = 0; b < 8; ++b) {
+            block[used + 8 * d + b] = static_cast<uint8_t>(static_cast<uint64_t>(key[d]) >> (8 * b));
+          }
+        }
+      }
+      used += kKeyBytes;
+    }
+    if (used == block.size() || i + 1 == triangles.size()) {
+      hasher.Update(block.data(), used);
+      used = 0;
     }
   }
-  return Sha256Hex(stream.data(), stream.size());
+  return hasher.Finish().sha256;
 }
 
 int64_t ExactKey(float f) {
@@ -62,8 +102,9 @@ int64_t QuantisedKey(float f) { return static_cast<int64_t>(std::llround(static_
 
 }  // namespace
 
-GeometryHashes HashGeometry(const TriangleMesh& mesh) {
-  return {HashWith(mesh, ExactKey), HashWith(mesh, QuantisedKey)};
-}
+std::string ExactGeometryHash(const TriangleMesh& mesh) { return HashWith(mesh, ExactKey); }
+std::string QuantisedGeometryHash(const TriangleMesh& mesh) { return HashWith(mesh, QuantisedKey); }
+
+GeometryHashes HashGeometry(const TriangleMesh& mesh) { return {ExactGeometryHash(mesh), QuantisedGeometryHash(mesh)}; }
 
 }  // namespace interdict::mesh

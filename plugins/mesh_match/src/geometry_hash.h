@@ -22,6 +22,9 @@ struct GeometryHashes {
 };
 
 GeometryHashes HashGeometry(const TriangleMesh& mesh);
+// The two halves of HashGeometry, for callers that compute them on different threads.
+std::string ExactGeometryHash(const TriangleMesh& mesh);
+std::string QuantisedGeometryHash(const TriangleMesh& mesh);
 
 }  // namespace interdict::mesh
 

@@ -39,7 +39,7 @@ std::string BodyLocation(std::string_view location, size_t index) {
 }
 
 Result<FileAnalysis> AnalyseMesh(std::span<const uint8_t> data, std::string_view name, TemplateLibrary* library,
-                                 const MatchOptions& options) {
+                                 const MatchOptions& options, int threads) {
   INTERDICT_ASSIGN_OR_RETURN(ImportedMesh imported, ImportMesh(data, name));
   FileAnalysis out;
   out.format = imported.format;
@@ -69,7 +69,7 @@ Result<FileAnalysis> AnalyseMesh(std::span<const uint8_t> data, std::string_view
     }
     AnalysedBody analysed;
     analysed.index = i + 1;
-    analysed.body = DescribeBody(std::move(bodies[i]));
+    analysed.body = DescribeBody(std::move(bodies[i]), threads);
     if (library != nullptr) analysed.match = MatchBody(analysed.body, *library, options);
     out.bodies.push_back(std::move(analysed));
   }

@@ -46,9 +46,10 @@ struct FileAnalysis {
   std::vector<AnalysedBody> bodies;
 };
 
-// library may be null (describe only).
+// library may be null (describe only). threads: how many threads describe each body (0: the default of
+// DescribeBody); the analysis is byte-identical for every thread count.
 Result<FileAnalysis> AnalyseMesh(std::span<const uint8_t> data, std::string_view name, TemplateLibrary* library,
-                                 const MatchOptions& options = {});
+                                 const MatchOptions& options = {}, int threads = 0);
 
 // Identifies the pack in match findings.
 struct PackIdentity {

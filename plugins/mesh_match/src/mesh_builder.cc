@@ -49,6 +49,11 @@ void MeshBuilder::Grow() {
   }
 }
 
+void MeshBuilder::Prefetch(const float* xyz) const {
+  const uint64_t slot = HashPosition(FloatBits(xyz[0]), FloatBits(xyz[1]), FloatBits(xyz[2])) & mask_;
+  __builtin_prefetch(&table_[slot]);
+}
+
 uint32_t MeshBuilder::AddVertex(const float* xyz) {
   const uint32_t bx = FloatBits(xyz[0]), by = FloatBits(xyz[1]), bz = FloatBits(xyz[2]);
   uint64_t slot = HashPosition(bx, by, bz) & mask_;

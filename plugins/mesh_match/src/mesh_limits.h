@@ -41,6 +41,11 @@ inline constexpr int kIcpIterations = 30;
 inline constexpr double kIcpTrimFraction = 0.9;                   // keep the closest 90 % of pairs
 inline constexpr uint64_t kMaxTemplates = 200'000;
 
+// Threads. Describing a body splits into independent stages (edge census and moments, the two geometry
+// hashes, sampling) that run on up to kMaxDescribeThreads threads; results are byte-identical to one thread.
+inline constexpr int kMaxDescribeThreads = 2;                     // the target machine has 2 cores
+inline constexpr uint64_t kParallelDescribeMinTriangles = 20'000; // below this a thread costs more than it saves
+
 }  // namespace interdict::mesh
 
 #endif  // INTERDICT_MESH_MATCH_MESH_LIMITS_H_
