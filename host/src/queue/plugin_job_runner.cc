@@ -4,8 +4,10 @@
 
 #include "case/case_job.h"
 #include "core/log.h"
+#include "core/signed_pack.h"
 #include "plugins/media_type.h"
 #include "queue/builtin_handlers.h"
+#include "queue/plugin_packs.h"
 
 namespace interdict {
 namespace {
@@ -85,6 +87,18 @@ JobHandlerResult PluginJobRunner::Run(const LeasedJob& job, const std::atomic<bo
   CaseJobContext context;
   context.attempts = job.attempts;
   context.actor = options_.actor;
+  // The packs the plugin loads now, which may differ from those the job was queued with (the key keeps those).
+  Result<nlohmann::json> packs = PluginPackDigests(request.plugin_id, request.params);
+  if (packs.ok()) {
+    context.pack_digests = *packs;
+  } else {
+    LogWarning("queue", "job " + std::to_string(job.job_id) + ": " + packs.status().ToString());
+  }
+  const std::string used_pack_digest = CombinedPackDigest(context.pack_digests);
+  if (used_pack_digest != request.pack_digest) {
+    LogInfo("queue", "job " + std::to_string(job.job_id) + ": the packs changed since it was queued; recording " +
+                         "the packs it runs with");
+  }
   if (!request.input_sha256.empty()) {
     spec.input_path = cases.ArtifactPath(request.input_sha256);
     std::error_code ec;
@@ -136,7 +150,8 @@ JobHandlerResult PluginJobRunner::Run(const LeasedJob& job, const std::atomic<bo
            {"case_job_id", recorded->job_id},
            {"findings", recorded->findings},
            {"artifacts", recorded->artifacts.size()},
-           {"queued_children", queued_children}},
+           {"queued_children", queued_children},
+           {"pack_digests", context.pack_digests}},
           {}};
 }
 
@@ -154,6 +169,7 @@ void PluginJobRunner::RecordQuarantine(const LeasedJob& job, const std::string& 
   record.input_sha256 = request.input_sha256;
   record.params = request.params.is_object() ? request.params : nlohmann::json::object();
   record.attempts = job.attempts;
+  if (auto packs = PluginPackDigests(request.plugin_id, record.params); packs.ok()) record.pack_digests = *packs;
   auto names = (*store)->ArtifactNames(request.input_sha256);
   if (names.ok()) {
     for (const ArtifactName& name : *names) {
@@ -190,13 +206,17 @@ Result<int> PluginJobRunner::EnqueueArtifact(const std::filesystem::path& case_d
       continue;
     }
     if (!PluginAccepts(manifest, type)) continue;
+    const nlohmann::json params = {{"media_type", type}, {"depth", depth}};
+    Result<nlohmann::json> packs = PluginPackDigests(manifest.id, params);
+    if (!packs.ok()) return packs.status();
     JobRequest request;
     request.case_ref = case_dir.string();
     request.plugin_id = manifest.id;
     request.plugin_version = manifest.version;
     request.input_sha256 = sha256;
     request.input_ref = location;
-    request.params = {{"media_type", type}, {"depth", depth}};
+    request.params = params;
+    request.pack_digest = CombinedPackDigest(*packs);
     request.max_attempts = options_.max_attempts;
     request.parent_job_id = parent_job_id;
     INTERDICT_ASSIGN_OR_RETURN(SubmitResult submitted, queue_.Submit(request));

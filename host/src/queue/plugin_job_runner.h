@@ -43,7 +43,8 @@ class PluginJobRunner {
  public:
   PluginJobRunner(JobQueue& queue, PluginJobRunnerOptions options);
 
-  // Rediscovers the installed plugins (and so the rule and template packs each job will load): SIGHUP.
+  // Rediscovers the installed plugins: SIGHUP. Pack digests need no reload: they are read from disk for every
+  // job queued and every job run, as the plugins read their packs for every job.
   Status ReloadPlugins();
 
   // The JobHandler for the Worker: built-in handlers and plugin jobs.

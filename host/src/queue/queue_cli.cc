@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/signed_pack.h"
 #include "queue/job_queue.h"
+#include "queue/plugin_packs.h"
 #include "queue/queue_commands.h"
 
 namespace interdict {
@@ -96,6 +98,12 @@ int RunSubmit(const QueueCommandOptions& options, CliContext& context) {
   request.input_sha256 = options.input_sha256;
   request.input_ref = options.input_ref;
   request.pack_digest = options.pack_digest;
+  if (request.pack_digest.empty()) {
+    // Keyed by the packs the plugin will load, as jobs queued by `analyze` and the workers are.
+    auto packs = PluginPackDigests(options.plugin_id, params);
+    if (!packs.ok()) return context.Fail("queue submit", packs.status());
+    request.pack_digest = CombinedPackDigest(*packs);
+  }
   request.priority = options.priority;
   request.max_attempts = options.max_attempts;
   nlohmann::json submitted = nlohmann::json::array();
@@ -215,7 +223,7 @@ void RegisterQueueCommands(CLI::App& app, CliContext& context) {
   submit->add_option("--input-ref", options->input_ref, "Name or location chain of the input, for people");
   submit->add_option("--case", options->case_dir, "Case folder the input lives in and results go to");
   submit->add_option("--params", options->params_json, "Job parameters as a JSON object")->capture_default_str();
-  submit->add_option("--pack-digest", options->pack_digest, "SHA-256 of the rule/template packs");
+  submit->add_option("--pack-digest", options->pack_digest, "SHA-256 of the rule/template packs (default: of the packs the plugin will load)");
   submit->add_option("--priority", options->priority, "Higher runs first")->capture_default_str();
   submit->add_option("--max-attempts", options->max_attempts, "Attempts before the job is quarantined")->capture_default_str();
   submit->add_option("--count", options->count, "Submit this many distinct copies (load tests)")->capture_default_str();
