@@ -1,5 +1,9 @@
 // The `interdict scan` and `interdict rules` commands as users run them: exit codes, JSON Lines, and the
 // refusals of tampered and unsigned packs. The scan runs in the sandboxed worker when it is built.
+#include <set>
+#include <sstream>
+
+#include "ewf_test_support.h"
 #include "fwscan_test_support.h"
 
 namespace fwtest {
@@ -73,6 +77,34 @@ TEST(ScanCli, UnsignedPackIsRefusedWithExitCodeSevenUnlessAllowed) {
   auto [rc2, out2] = RunCommand(base + " --allow-unsigned 2>&1");
   EXPECT_EQ(rc2, 1) << out2;
   EXPECT_NE(out2.find("Android_Build_Fingerprint"), std::string::npos) << out2;
+}
+
+TEST(ScanCli, DecodesAnE01InTheSandboxedWorkerAndVerifiesItsStoredHash) {
+  TempDir dir;
+  WriteFile(dir / "raw.img", MakeEwfTestDisk());
+  AcquireE01(dir / "raw.img", dir / "handset");
+  auto [rc, out] = RunCommand(Interdict() + " --json scan '" + (dir / "handset.E01").string() + "' --rules '" +
+                              (SignaturesDir() / "android-firmware").string() + "' --cache-dir '" +
+                              (dir / "cache").string() + "' 2>&1");
+  EXPECT_EQ(rc, 1) << out;
+  std::istringstream lines(out);
+  std::string line;
+  std::set<std::string> hits;
+  std::string integrity;
+  while (std::getline(lines, line)) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << line;
+    if (j["kind"] == "yara-match") hits.insert(j["rule"].get<std::string>() + " " + j["location"].get<std::string>());
+    if (j["kind"] == "integrity") integrity = j["outcome"];
+    EXPECT_NE(j["kind"], "corruption") << line;
+  }
+  char partition_hit[128];
+  std::snprintf(partition_hit, sizeof(partition_hit),
+                "Android_Build_Fingerprint handset.E01 > ewf:media@0x%llx[gpt:userdata]@0x%llx",
+                static_cast<unsigned long long>(kUserdataOffset),
+                static_cast<unsigned long long>(kFingerprintInPartition + 0x19));  // after "# begin build properties\n"
+  EXPECT_TRUE(hits.count(partition_hit)) << partition_hit << "\n" << out;
+  EXPECT_EQ(integrity, "verified") << out;
 }
 
 TEST(RulesCli, LintTestAndVerifyPassOnTheBundledPacks) {

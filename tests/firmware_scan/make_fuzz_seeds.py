@@ -80,6 +80,19 @@ def main():
     # The whole walk: a boot image inside a zip, and the GPT disk.
     write("fwscan_fuzz_walker", "nested.zip", gen.zip_bytes([("boot.img", boot), ("inner.zip", gen.zip_bytes([("x", b"interdict")]))]))
     write("fwscan_fuzz_walker", "disk.img", gpt[: 64 * 1024])
+    ewf_seeds(work, gpt[: 64 * 1024])
+
+
+def ewf_seeds(work, disk):
+    """An E01 (EnCase 6, deflate) of the 64 KiB GPT disk, acquired with ewfacquire as a lab would."""
+    raw = os.path.join(work, "ewf-disk.img")
+    with open(raw, "wb") as f:
+        f.write(disk)
+    base = os.path.join(work, "seed")
+    subprocess.run(["ewfacquire", "-u", "-q", "-t", base, "-c", "deflate:best", "-C", "fuzz-case", "-e", "fuzz",
+                    "-d", "sha1", raw], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(base + ".E01", "rb") as f:
+        write("fwscan_fuzz_ewf", "disk.E01", f.read())
 
 
 if __name__ == "__main__":
