@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "protocol/adb.h"
+#include "protocol/adb_block_commands.h"
 #include "protocol/adb_auth.h"
 
 namespace interdict::usb {
@@ -59,6 +60,39 @@ TEST(AdbAllowlist, ReadOnlyServicesPassAndEveryDeniedServiceIsRefused) {
   }
   EXPECT_EQ(list.refused_count(), AdbDeniedServiceExamples().size());
   EXPECT_NE(list.NameOf(AdbServiceKey("reboot:recovery")).find("reboot:"), std::string::npos);
+}
+
+TEST(AdbAllowlist, BlockCommandsPassOnlyInTheirExactReadOnlySpelling) {
+  ReadOnlyAllowlist list = MakeAdbServiceAllowlist();
+  const std::string read = EncodeAdbBlockReadService({"/dev/block/by-name/userdata", 2048, 2048});
+  EXPECT_EQ(read, "exec:dd if=/dev/block/by-name/userdata bs=512 skip=2048 count=2048 status=none");
+  for (const std::string& service : {read, EncodeAdbBlockSizeService("/dev/block/sda"),
+                                     EncodeAdbBlockReadService({"/dev/block/mmcblk0", 0, 1})}) {
+    EXPECT_TRUE(list.Check(AdbServiceKey(service)).ok()) << service;
+  }
+  auto parsed = ParseAdbBlockReadService(read);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->path, "/dev/block/by-name/userdata");
+  EXPECT_EQ(parsed->first_sector, 2048u);
+  EXPECT_EQ(parsed->sector_count, 2048u);
+  for (const char* service : {
+           "exec:dd if=/dev/block/sda bs=512 skip=0 count=1 status=none of=/dev/block/sdb",
+           "exec:dd if=/dev/block/sda of=/dev/block/sdb bs=512 skip=0 count=1 status=none",
+           "exec:dd if=/dev/block/sda bs=512 skip=0 count=1 status=none conv=notrunc",
+           "exec:dd if=/dev/block/sda bs=4096 skip=0 count=1 status=none",
+           "exec:dd if=/dev/block/sda bs=512 skip=0 count=2049 status=none",  // over 1 MiB
+           "exec:dd if=/dev/block/sda bs=512 skip=0 count=0 status=none",
+           "exec:dd if=/dev/block/sda bs=512 skip=00 count=1 status=none",
+           "exec:dd if=/dev/block/sda bs=512 skip=-1 count=1 status=none",
+           "exec:dd if=/dev/block/./sda bs=512 skip=0 count=1 status=none",
+           "exec:dd if=/dev/block/ bs=512 skip=0 count=1 status=none",
+           "exec:dd if=/sdcard/DCIM/x.jpg bs=512 skip=0 count=1 status=none",
+           "exec:dd if=/dev/block/sda bs=512 skip=0 count=1",
+           "exec:dd if=/dev/block/sda bs=512 skip=0 count=1 status=none&&reboot",
+           "exec:blockdev --getsize64 /dev/block/sda;reboot", "exec:blockdev --getsize64 /dev/block/../sda",
+           "exec:blockdev --setrw /dev/block/sda", "shell:dd if=/dev/block/sda bs=512 skip=0 count=1 status=none"}) {
+    EXPECT_EQ(list.Check(AdbServiceKey(service)).code(), StatusCode::kPermissionDenied) << service;
+  }
 }
 
 TEST(AdbAllowlist, SyncSendAndDeleteAreRefused) {

@@ -246,5 +246,40 @@ TEST_F(EdlAdbCli, AdbHandsetThatStopsAnsweringMidFileStopsAndKeepsWhatWasCopied)
   EXPECT_EQ(std::memcmp(prefix.data(), photo.data(), prefix.size()), 0);
 }
 
+// Physical acquisition of a rooted handset's block device over ADB exec:dd, through the same engine: the
+// image equals the device, a read cut short by the handset ends as a disconnect with the prefix kept.
+TEST_F(EdlAdbCli, AdbBlockDeviceImageOverExecDdEqualsTheDevice) {
+  const std::vector<uint8_t> device = RandomFile(3 * 1024 * 1024 + 5 * 512, 12);  // the last read is short
+  Write(dir_ / "sda.img", device);
+  fs::create_directories(dir_ / "tree/sdcard");
+  const fs::path counters = dir_ / "counters.json";
+  const int status = RunLogged(
+      {(kBin / "interdict-sim").string(), "--adb-root", (dir_ / "tree").string(), "--adb-block",
+       "/dev/block/sda=" + (dir_ / "sda.img").string(), "--counters-json", counters.string(), "--",
+       (kBin / "interdict").string(), "--quiet", "acquire", "--source", "adb:", "--block", "/dev/block/sda",
+       "--adb-key", (dir_ / "lab/adbkey").string(), "--hash", "md5,sha256", "--out", (dir_ / "out").string()},
+      log_);
+  ASSERT_EQ(status, 0);
+  EXPECT_EQ(*Sha256File(dir_ / "out/image.raw"), Sha256Hex(device.data(), device.size()));
+  const auto json_log = nlohmann::json::parse(Text(dir_ / "out/image.log.json"));
+  EXPECT_EQ(json_log["digests"]["sha256"], Sha256Hex(device.data(), device.size()));
+  EXPECT_NE(json_log.dump().find("usb-android-adb-block"), std::string::npos);
+  const auto sim = nlohmann::json::parse(Text(counters));
+  EXPECT_EQ(sim["write_class_commands"], 0);
+  EXPECT_EQ(sim["bytes_served"], device.size());  // every byte read exactly once
+
+  const int hung = RunLogged(
+      {(kBin / "interdict-sim").string(), "--adb-root", (dir_ / "tree").string(), "--adb-block",
+       "/dev/block/sda=" + (dir_ / "sda.img").string(), "--hang-after", std::to_string(1024 * 1024 + 4096), "--",
+       (kBin / "interdict").string(), "--quiet", "acquire", "--source", "adb:", "--block", "/dev/block/sda",
+       "--adb-key", (dir_ / "lab/adbkey").string(), "--disconnect-wait", "1", "--out", (dir_ / "hung").string()},
+      log_);
+  EXPECT_EQ(hung, kExitDeviceError);
+  const std::string prefix = Text(dir_ / "hung/image.raw");
+  ASSERT_EQ(prefix.size(), 1024u * 1024);
+  EXPECT_EQ(std::memcmp(prefix.data(), device.data(), prefix.size()), 0);
+  EXPECT_NE(Text(dir_ / "hung/image.log.json").find("ADB connection lost"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace interdict::usb

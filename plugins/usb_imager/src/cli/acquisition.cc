@@ -11,6 +11,7 @@
 #include "core/progress.h"
 #include "protocol/mass_storage.h"
 #include "transport/libusb_transport.h"
+#include "engine/adb_block_source.h"
 #include "engine/adb_logical_acquisition.h"
 #include "engine/file_block_source.h"
 #include "engine/firehose_block_source.h"
@@ -100,19 +101,24 @@ Status RegisterWithCase(const AcquireRequest& request, const std::filesystem::pa
 }
 #endif
 
+// --adb-key, or ${XDG_CONFIG_HOME:-~/.config}/interdict/adbkey.
+std::filesystem::path AdbKeyPath(const AcquireRequest& request) {
+  if (!request.adb_key.empty()) return request.adb_key;
+  const char* config = std::getenv("XDG_CONFIG_HOME");
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(config != nullptr ? config : std::string(home != nullptr ? home : ".") + "/.config") /
+         "interdict" / "adbkey";
+}
+
 // adb:[SERIAL] --logical: files over sync into the output folder, with a manifest (no image, no map).
 Result<AcquireOutcome> AcquireAdbFiles(const AcquireRequest& request) {
-  if (!request.logical) return Status::InvalidArgument("adb: sources are logical only: add --logical");
-  if (request.out_dir.empty()) return Status::Unsupported("adb --logical writes to --out DIR (case import: later)");
-  std::filesystem::path key = request.adb_key;
-  if (key.empty()) {
-    const char* config = std::getenv("XDG_CONFIG_HOME");
-    const char* home = std::getenv("HOME");
-    key = std::filesystem::path(config != nullptr ? config : std::string(home != nullptr ? home : ".") + "/.config") /
-          "interdict" / "adbkey";
+  if (!request.logical) {
+    return Status::InvalidArgument("adb: sources need --logical (copy files) or --block /dev/block/NAME (image it)");
   }
-  INTERDICT_ASSIGN_OR_RETURN(LogicalAcquisitionResult pulled,
-                             AcquireAdbLogical(request.source.substr(4), key, request.remote_root, request.out_dir));
+  if (request.out_dir.empty()) return Status::Unsupported("adb --logical writes to --out DIR (case import: later)");
+  INTERDICT_ASSIGN_OR_RETURN(
+      LogicalAcquisitionResult pulled,
+      AcquireAdbLogical(request.source.substr(4), AdbKeyPath(request), request.remote_root, request.out_dir));
   AcquireOutcome outcome;
   outcome.work_dir = request.out_dir;
   outcome.report.command_line = request.command_line;
@@ -169,8 +175,16 @@ Result<AcquireOutcome> Acquire(const AcquireRequest& request) {
     return Status::InvalidArgument("give exactly one of --out DIR and --case DIR");
   }
   if (request.chunk_bytes == 0) return Status::InvalidArgument("chunk size must be positive");
-  if (request.source.rfind("adb:", 0) == 0) return AcquireAdbFiles(request);
-  INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<BlockSource> source, OpenSource(request.source, request.programmer));
+  const bool adb = request.source.rfind("adb:", 0) == 0;
+  if (adb && request.block_device.empty()) return AcquireAdbFiles(request);
+  if (adb && request.logical) return Status::InvalidArgument("give either --logical or --block, not both");
+  std::unique_ptr<BlockSource> source;
+  if (adb) {
+    INTERDICT_ASSIGN_OR_RETURN(source,
+                               AdbBlockSource::Open(request.source.substr(4), AdbKeyPath(request), request.block_device));
+  } else {
+    INTERDICT_ASSIGN_OR_RETURN(source, OpenSource(request.source, request.programmer));
+  }
   const SourceIdentity identity = source->identity();
 
   AcquireOutcome outcome;

@@ -29,6 +29,7 @@ struct AcquireRequest {
   bool logical = false;               // adb: copy files over sync instead of imaging
   std::string remote_root = "/sdcard";  // adb --logical: the tree to copy
   std::filesystem::path adb_key;      // adb: the lab key ("" = ~/.config/interdict/adbkey, created once)
+  std::string block_device;           // adb: image this /dev/block/... with exec:dd instead of copying files
   std::filesystem::path out_dir;      // either this ...
   std::filesystem::path case_dir;     // ... or this
   std::string image_name = kDefaultImageName;

@@ -93,6 +93,8 @@ void RegisterAcquire(CLI::App& app, CliContext& context) {
   cmd->add_flag("--logical", request->logical, "adb: copy files (sync) with per-file hashes and a manifest");
   cmd->add_option("--remote-root", request->remote_root, "adb --logical: the tree to copy")->capture_default_str();
   cmd->add_option("--adb-key", request->adb_key, "adb: the lab's RSA key (created on first use)");
+  cmd->add_option("--block", request->block_device,
+                  "adb: image this block device (/dev/block/...) with exec:dd (rooted handset; read-only)");
   cmd->add_option("--out", request->out_dir, "Write image, map and logs into this folder");
   cmd->add_option("--case", request->case_dir, "Write into this case as evidence with audit records");
   cmd->add_option("--name", request->image_name, "Base name of the image files")->capture_default_str();

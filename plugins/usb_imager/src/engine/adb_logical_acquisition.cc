@@ -8,7 +8,7 @@
 
 #include "core/clock.h"
 #include "core/files.h"
-#include "transport/libusb_transport.h"
+#include "engine/adb_handset.h"
 
 namespace interdict::usb {
 namespace {
@@ -205,33 +205,10 @@ Result<LogicalAcquisitionResult> PullTree(AdbSyncClient& sync, const std::string
 Result<LogicalAcquisitionResult> AcquireAdbLogical(const std::string& serial, const std::filesystem::path& key_path,
                                                    const std::string& remote_root,
                                                    const std::filesystem::path& out_dir) {
-  INTERDICT_ASSIGN_OR_RETURN(std::vector<EnumeratedDevice> devices, EnumerateUsbDevices());
-  std::vector<const EnumeratedDevice*> matches;
-  for (const auto& device : devices) {
-    if (!serial.empty() && device.identity.serial != serial) continue;
-    for (const auto& i : device.interfaces) {
-      if (i.cls == kAdbInterfaceClass && i.subclass == kAdbInterfaceSubclass && i.protocol == kAdbInterfaceProtocol) {
-        matches.push_back(&device);
-        break;
-      }
-    }
-  }
-  if (matches.empty()) return Status::NotFound("no ADB device" + (serial.empty() ? "" : " with serial " + serial));
-  if (matches.size() > 1) return Status::InvalidArgument("several ADB devices: name one with adb:SERIAL");
-  DeviceSelector selector;
-  selector.bus = matches.front()->identity.bus;
-  selector.address = matches.front()->identity.address;
-  selector.interface_class = kAdbInterfaceClass;
-  INTERDICT_ASSIGN_OR_RETURN(auto transport, LibusbTransport::Open(selector));
-  const UsbDeviceIdentity usb = transport->identity();
-  INTERDICT_ASSIGN_OR_RETURN(AdbKey key, AdbKey::LoadOrCreate(key_path));
-  INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<AdbConnection> connection, AdbConnection::Connect(std::move(transport), key));
-  INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<AdbSyncClient> sync, AdbSyncClient::Open(*connection));
-  nlohmann::json device = {{"protocol", "android-adb/sync"}, {"vid_pid", usb.VidPid()}, {"serial", usb.serial},
-                           {"manufacturer", usb.manufacturer}, {"product", usb.product},
-                           {"adb_version", connection->protocol_version()}, {"lab_key", key_path.string()}};
-  if (auto fingerprint = key.Fingerprint(); fingerprint.ok()) device["lab_key_fingerprint"] = *fingerprint;
-  for (const auto& [k, v] : connection->banner().properties) device["banner"][k] = v;
+  INTERDICT_ASSIGN_OR_RETURN(AdbHandset handset, ConnectAdbHandset(serial, key_path));
+  INTERDICT_ASSIGN_OR_RETURN(std::unique_ptr<AdbSyncClient> sync, AdbSyncClient::Open(*handset.connection));
+  nlohmann::json device = handset.details;
+  device["protocol"] = "android-adb/sync";
   auto result = PullTree(*sync, remote_root, out_dir, device);
   (void)sync->Quit();
   return result;

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "protocol/adb_block_commands.h"
+
 namespace interdict::usb {
 namespace {
 
@@ -37,6 +39,8 @@ constexpr ServiceRule kServiceRules[] = {
     {"exec:id", true, "exec:id"},
     {"shell:getprop", true, "shell:getprop"},
     {"shell:id", true, "shell:id"},
+    {"exec:blockdev --getsize64 ", true, "exec:blockdev --getsize64 /dev/block/... (size of a block device)"},
+    {"exec:dd if=", true, "exec:dd if=/dev/block/... (read-only block copy to stdout)"},
     {"reboot:", false, "reboot:"},
     {"remount:", false, "remount:"},
     {"root:", false, "root:"},
@@ -167,7 +171,11 @@ uint32_t AdbServiceKey(std::string_view service) {
   for (uint32_t i = 0; i < std::size(kServiceRules); ++i) {
     const ServiceRule& rule = kServiceRules[i];
     if (service.substr(0, rule.prefix.size()) != rule.prefix) continue;
-    if (rule.allowed && rule.prefix != "sync:") {
+    if (rule.prefix == "exec:blockdev --getsize64 ") {
+      if (!ParseAdbBlockSizeService(service)) continue;  // only the exact read-only form
+    } else if (rule.prefix == "exec:dd if=") {
+      if (!ParseAdbBlockReadService(service)) continue;  // never of=, conv=, or another command
+    } else if (rule.allowed && rule.prefix != "sync:") {
       // exec:getprop must not become exec:getprop;reboot or exec:getprops.
       if (!ArgumentsAreInert(service.substr(rule.prefix.size()))) continue;
     }
@@ -195,6 +203,10 @@ const std::vector<std::string>& AdbDeniedServiceExamples() {
       "abb_exec:package\0install", "abb:package install", "exec:cmd package install -r x.apk", "tcpip:5555",
       "usb:", "restore:", "backup:-all", "reverse:forward:tcp:1;tcp:2", "sideload:1234", "framebuffer:",
       "jdwp:123", "shell:rm -rf /sdcard", "shell:getprop;reboot", "exec:getprop | sh", "shell,v2,raw:dd of=/dev/x",
+      "exec:dd if=/dev/block/sda of=/dev/block/sdb bs=512 skip=0 count=1 status=none",
+      "exec:dd if=/dev/block/../../sdcard/x bs=512 skip=0 count=1 status=none",
+      "exec:dd if=/dev/block/sda bs=512 skip=0 count=1 status=none;reboot", "exec:dd of=/dev/block/sda",
+      "exec:blockdev --setrw /dev/block/sda",
       "shell:", "exec:getprops", "sync:extra", "install:x", "unknownservice:"};
   return examples;
 }

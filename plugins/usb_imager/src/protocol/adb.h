@@ -65,7 +65,8 @@ struct AdbBanner {
 };
 Result<AdbBanner> ParseAdbBanner(std::span<const uint8_t> data);
 
-// Services: "sync:" and `exec:`/`shell:` with an allowlisted read-only command (getprop, id) pass;
+// Services: "sync:", `exec:`/`shell:` with an allowlisted read-only command (getprop, id), and the two
+// block-device commands of protocol/adb_block_commands.h in their exact spelling pass;
 // reboot, remount, root, unroot, enable/disable-verity, install/abb, tcpip, usb, restore, backup,
 // reverse, sideload, framebuffer, jdwp and any other shell/exec command or unknown service are refused.
 uint32_t AdbServiceKey(std::string_view service);

@@ -34,7 +34,8 @@ HandsetMode ClassifyHandset(const EnumeratedDevice& d) {
   }
   if (HasInterface(d, 0xFF, kAdbInterfaceSubclass, kAdbInterfaceProtocol)) {
     return {"android-adb", "logical acquisition of files (sync): acquire --source adb:" + d.identity.serial +
-                               " --logical (accept the RSA prompt on the handset)"};
+                               " --logical (accept the RSA prompt on the handset); on a rooted handset also a "
+                               "physical image: --block /dev/block/NAME"};
   }
   if (HasInterface(d, 0xFF, kAdbInterfaceSubclass, kFastbootProtocol)) {
     return {"android-fastboot", "identification only: fastboot cannot read user data (reboot to ADB or EDL)"};

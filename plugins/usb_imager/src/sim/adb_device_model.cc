@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "protocol/adb_auth.h"
+#include "protocol/adb_block_commands.h"
 
 namespace interdict::usb::sim {
 namespace {
@@ -167,6 +168,13 @@ void AdbDeviceModel::HandleMessage(const AdbHeader& header, std::span<const uint
         Send(kAdbClse, stream, local);
         return;
       }
+      if (auto output = BlockCommandOutput(service)) {
+        const uint32_t stream = next_stream_++;
+        Send(kAdbOkay, stream, local);
+        Stream(stream, local, *output);
+        if (!hung_) Send(kAdbClse, stream, local);
+        return;
+      }
       ++counters_.write_class_commands;
       std::fprintf(stderr, "interdict-sim (adb): DENIED service '%s' reached the device (refused)\n", service.c_str());
       Send(kAdbClse, 0, local);
@@ -298,6 +306,36 @@ void AdbDeviceModel::Stream(uint32_t stream, uint32_t local, const std::vector<u
     const size_t n = std::min<size_t>(max_payload_, bytes.size() - at);
     Send(kAdbWrte, stream, local, std::span<const uint8_t>(bytes.data() + at, n));
   }
+}
+
+std::optional<std::vector<uint8_t>> AdbDeviceModel::BlockCommandOutput(const std::string& service) {
+  if (auto path = ParseAdbBlockSizeService(service)) {
+    auto it = options_.block_devices.find(*path);
+    std::error_code ec;
+    const uint64_t size = it == options_.block_devices.end() ? 0 : std::filesystem::file_size(it->second, ec);
+    if (it == options_.block_devices.end() || ec) return std::vector<uint8_t>();  // blockdev: error on stderr only
+    const std::string line = std::to_string(size) + "\n";
+    return std::vector<uint8_t>(line.begin(), line.end());
+  }
+  auto read = ParseAdbBlockReadService(service);
+  if (!read) return std::nullopt;
+  auto it = options_.block_devices.find(read->path);
+  if (it == options_.block_devices.end()) return std::vector<uint8_t>();  // dd: no such device, nothing on stdout
+  const int fd = ::open(it->second.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::vector<uint8_t>();
+  std::vector<uint8_t> out(static_cast<size_t>(read->sector_count * kAdbBlockSectorBytes));
+  const ssize_t n = ::pread(fd, out.data(), out.size(), static_cast<off_t>(read->first_sector * kAdbBlockSectorBytes));
+  ::close(fd);
+  out.resize(n > 0 ? static_cast<size_t>(n) : 0);  // past the end: a short read, as dd gives
+  if (options_.hang_after_bytes && counters_.bytes_served + out.size() > *options_.hang_after_bytes) {
+    out.resize(static_cast<size_t>(*options_.hang_after_bytes - counters_.bytes_served));
+    hung_ = true;
+    ++counters_.hangs;
+    std::fprintf(stderr, "interdict-sim (adb): dd hangs after %llu bytes served\n",
+                 static_cast<unsigned long long>(counters_.bytes_served + out.size()));
+  }
+  counters_.bytes_served += out.size();
+  return out;
 }
 
 AdbSimCounters AdbDeviceModel::counters() const {

@@ -4,8 +4,10 @@
 // simulated user accepts the prompt (`user_accepts_prompt`), otherwise the device answers with a new token,
 // as adbd does when the prompt is dismissed.
 //
-// Services: sync: (STAT, LIST, RECV, QUIT) and exec:getprop / exec:id. Any other service, or a sync SEND /
-// DELE, is refused, counted as write-class and reported on stderr at once (interdict-sim exits non-zero).
+// Services: sync: (STAT, LIST, RECV, QUIT), exec:getprop / exec:id, and on the configured block devices
+// exec:blockdev --getsize64 and exec:dd (protocol/adb_block_commands.h; a short read past the end, as dd
+// does). Any other service, or a sync SEND / DELE, is refused, counted as write-class and reported on
+// stderr at once (interdict-sim exits non-zero).
 // Paths are resolved inside the root (no escape by ".." or symlinks); files are read-only. Fault injection:
 // a permanent disconnect after N bytes served; a hang (the RECV that takes the served total past N delivers
 // its data up to byte N, then adbd never answers again: IN transfers time out, OUT transfers are
@@ -47,6 +49,8 @@ struct AdbSimOptions {
   std::optional<uint64_t> hang_after_bytes;
   // Fault: device paths whose RECV is refused with sync FAIL.
   std::set<std::string> nak_paths;
+  // Block devices for exec:blockdev / exec:dd (a rooted handset): device path → image file (read-only).
+  std::map<std::string, std::filesystem::path> block_devices;
 };
 
 struct AdbSimCounters {
@@ -80,6 +84,8 @@ class AdbDeviceModel final : public EmulatedUsbDevice {
   void Stream(uint32_t remote, uint32_t local, const std::vector<uint8_t>& bytes);
   std::optional<std::filesystem::path> Resolve(const std::string& device_path) const;
   std::vector<uint8_t> SyncAnswer(uint32_t id, const std::string& path);
+  // stdout of an allowlisted block command, or nullopt when `service` is not one.
+  std::optional<std::vector<uint8_t>> BlockCommandOutput(const std::string& service);
 
   mutable std::mutex mutex_;
   AdbSimOptions options_;

@@ -7,8 +7,8 @@
 //   interdict-sim --edl-lun IMAGE [--edl-lun IMAGE ...] [--edl-nak LUN:SECTOR ...]
 //                 [--edl-accept-programmer SHA256] [--disconnect-after BYTES] [--hang-after BYTES] ...
 //                 -- COMMAND ARGS...
-//   interdict-sim --adb-root DIR [--adb-refuse-auth] [--adb-nak PATH ...] [--disconnect-after BYTES]
-//                 [--hang-after BYTES] ... -- COMMAND ARGS...
+//   interdict-sim --adb-root DIR [--adb-refuse-auth] [--adb-nak PATH ...] [--adb-block /dev/block/X=IMAGE ...]
+//                 [--disconnect-after BYTES] [--hang-after BYTES] ... -- COMMAND ARGS...
 //
 // The emulated device lives in this process (a umockdev usbfs handler); COMMAND runs as a child with
 // UMOCKDEV_DIR and LD_PRELOAD=libumockdev-preload.so.0 so its libusb calls reach it. Exit status: the
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   std::string serial = SimDeviceInfo().serial;
   std::string counters_json;
   std::vector<std::string> command;
-  std::vector<std::string> edl_luns, edl_naks, adb_naks;
+  std::vector<std::string> edl_luns, edl_naks, adb_naks, adb_blocks;
   std::string edl_programmer_sha256, adb_root;
   bool adb_refuse_auth = false;
   app.add_option("--mass-storage", image, "Image file backing the emulated device (read-only)");
@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
   app.add_option("--adb-root", adb_root, "Emulate an ADB handset (18d1:4ee7) serving DIR as its /");
   app.add_flag("--adb-refuse-auth", adb_refuse_auth, "ADB: the user dismisses the 'Allow USB debugging?' prompt");
   app.add_option("--adb-nak", adb_naks, "ADB: a sync RECV of this device path is refused (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--adb-block", adb_blocks, "ADB: /dev/block/NAME=IMAGE, a block device for exec:dd (repeatable)")
       ->allow_extra_args(false);
   app.add_option("--hang-after", hang_after,
                  "EDL/ADB: the device stops answering once this many bytes were served (0 = never)");
@@ -146,6 +148,14 @@ int main(int argc, char** argv) {
     options.disconnect_after_bytes = faults.disconnect_after_bytes;
     if (hang_after > 0) options.hang_after_bytes = hang_after;
     options.nak_paths.insert(adb_naks.begin(), adb_naks.end());
+    for (const auto& block : adb_blocks) {
+      const size_t equals = block.find('=');
+      if (equals == std::string::npos) {
+        std::fprintf(stderr, "interdict-sim: --adb-block wants /dev/block/NAME=IMAGE, got %s\n", block.c_str());
+        return kExitSimFailure;
+      }
+      options.block_devices[block.substr(0, equals)] = block.substr(equals + 1);
+    }
     auto model = AdbDeviceModel::Open(options);
     if (model.ok()) adb = std::move(model).value();
     opened = model.status();
