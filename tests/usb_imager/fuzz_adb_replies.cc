@@ -1,6 +1,7 @@
 // Fuzz target: every parser of what an ADB handset sends (message headers and payload checks, the CNXN
-// banner, sync replies reassembled from arbitrarily split WRTE payloads, Android public keys as the
-// simulator reads them). The first byte picks the parser; the rest is the input.
+// banner and, on the same text, the service allowlist and the block-command parsers, sync replies
+// reassembled from arbitrarily split WRTE payloads, Android public keys as the simulator reads them). The
+// first byte picks the parser; the rest is the input.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -8,6 +9,7 @@
 
 #include "protocol/adb.h"
 #include "protocol/adb_auth.h"
+#include "protocol/adb_block_commands.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace interdict::usb;
@@ -23,6 +25,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 1: {
       auto banner = ParseAdbBanner(input);
       if (banner.ok()) (void)banner->Get("ro.product.model");
+      // The same text as a service string (what the simulator parses from the host): the allowlist key and
+      // the block-command parsers, which must accept only what their encoders produce.
+      const std::string service(reinterpret_cast<const char*>(input.data()), input.size());
+      (void)AdbServiceKey(service);
+      if (auto read = ParseAdbBlockReadService(service); read && EncodeAdbBlockReadService(*read) != service) {
+        __builtin_trap();
+      }
+      if (auto path = ParseAdbBlockSizeService(service); path && EncodeAdbBlockSizeService(*path) != service) {
+        __builtin_trap();
+      }
       break;
     }
     case 2: {
