@@ -74,6 +74,9 @@ TEST(SniffMediaType, RecognisesArchivesAndFirmwareContainers) {
             kMediaElf);
   EXPECT_EQ(Sniff(At(0, "hsqs", 96)), kMediaSquashfs);
   EXPECT_EQ(Sniff(At(0, std::string_view("dex\n035\0", 8), 112)), kMediaDex);
+  EXPECT_EQ(Sniff(At(0, std::string_view("EVF\x09\x0d\x0a\xff\x00\x01\x01\x00", 11), 13)), kMediaEwf);
+  EXPECT_EQ(Sniff(At(0, std::string_view("EVF2\x0d\x0a\x81\x00", 8), 32)), kMediaEwf);
+  EXPECT_EQ(Sniff(At(0, std::string_view("EVF\x09\x0d\x0a\xfe\x00", 8), 32)), kMediaOctetStream);
 }
 
 TEST(SniffMediaType, FallsBackToOctetStreamForNearMisses) {

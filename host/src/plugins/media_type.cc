@@ -34,7 +34,11 @@ constexpr std::string_view kXzMagic(
     "7zXZ\x00",
     6);
 constexpr std::string_view k7zMagic("7z\xbc\xaf\x27\x1c", 6);
-const std::array<Magic, 11> kMagics = {{
+constexpr std::string_view kEwfMagic("EVF\x09\x0d\x0a\xff\x00", 8);   // EWF-E01 segment
+constexpr std::string_view kEwf2Magic("EVF2\x0d\x0a\x81\x00", 8);  // EWF2-Ex01 segment
+const std::array<Magic, 13> kMagics = {{
+    {0, kEwfMagic, kMediaEwf},
+    {0, kEwf2Magic, kMediaEwf},
     {0, kSparseMagic, kMediaAndroidSparse},
     {0, "ANDROID!", kMediaAndroidBoot},
     {0, "\x1f\x8b", kMediaGzip},

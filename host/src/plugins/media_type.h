@@ -42,6 +42,8 @@ inline constexpr char kMediaSquashfs[] = "application/x-squashfs";
 inline constexpr char kMediaGptDisk[] = "application/x-gpt-disk-image";
 inline constexpr char kMediaElf[] = "application/x-elf";
 inline constexpr char kMediaDex[] = "application/vnd.android.dex";
+// Expert Witness (EnCase E01/Ex01) segment, as the USB imager writes and the firmware scanner decodes.
+inline constexpr char kMediaEwf[] = "application/x-ewf";
 
 // How much of an input the sniffer looks at: the head, and the tail where a ZIP keeps its directory.
 inline constexpr size_t kSniffHeadBytes = 64 * 1024;
