@@ -48,8 +48,8 @@ row() {  # row WHAT LABEL_INTERDICT COMPARATOR_NAME LABEL_COMPARATOR
   read -r w1 c1 m1 < "$OUT_DIR/speed-$2.time"
   read -r w2 c2 m2 < "$OUT_DIR/speed-$4.time"
   printf '| %s | %s s / %s s / %s MB | %s | %s s / %s s / %s MB | %s | %s |\n' "$1" "$w1" "$c1" "$m1" "$3" "$w2" "$c2" "$m2" \
-    "$(awk -v a="$w1" -v b="$w2" 'BEGIN{printf "%.2f", b > 0 ? a / b : 0}')" \
-    "$(awk -v a="$c1" -v b="$c2" 'BEGIN{printf "%.2f", b > 0 ? a / b : 0}')"
+    "$(awk -v a="$w1" -v b="$w2" 'BEGIN{printf "%.2f", (b > 0 ? a / b : 0)}')" \
+    "$(awk -v a="$c1" -v b="$c2" 'BEGIN{printf "%.2f", (b > 0 ? a / b : 0)}')"
 }
 
 echo "== speed: generating the STLs"

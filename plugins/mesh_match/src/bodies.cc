@@ -34,28 +34,42 @@ std::vector<TriangleMesh> SplitBodies(const TriangleMesh& mesh) {
     sets.Join(t[0], t[1]);
     sets.Join(t[1], t[2]);
   }
-  // Body number per root, in order of first appearance.
+  // Pass 1: body number per root in order of first appearance, and each body's triangle and vertex counts,
+  // so pass 2 fills exactly sized arrays (no reallocation: a 10M-triangle plate moves ~360 MB less).
   std::vector<uint32_t> body_of_root(mesh.vertices.size(), UINT32_MAX);
-  std::vector<TriangleMesh> bodies;
+  std::vector<uint32_t> body_of_triangle(mesh.triangles.size());
   std::vector<uint32_t> local_index(mesh.vertices.size(), UINT32_MAX);
-  std::vector<size_t> first_triangle;
+  std::vector<uint64_t> triangle_count, vertex_count;
   for (size_t i = 0; i < mesh.triangles.size(); ++i) {
     const Triangle& t = mesh.triangles[i];
-    uint32_t root = sets.Find(t[0]);
+    const uint32_t root = sets.Find(t[0]);
     if (body_of_root[root] == UINT32_MAX) {
-      body_of_root[root] = static_cast<uint32_t>(bodies.size());
-      bodies.emplace_back();
-      first_triangle.push_back(i);
+      body_of_root[root] = static_cast<uint32_t>(triangle_count.size());
+      triangle_count.push_back(0);
+      vertex_count.push_back(0);
     }
-    TriangleMesh& body = bodies[body_of_root[root]];
-    Triangle local;
+    const uint32_t body = body_of_root[root];
+    body_of_triangle[i] = body;
+    ++triangle_count[body];
     for (int k = 0; k < 3; ++k) {
       uint32_t& li = local_index[t[k]];
-      if (li == UINT32_MAX) {
-        li = static_cast<uint32_t>(body.vertices.size());
-        body.vertices.push_back(mesh.vertices[t[k]]);
-      }
-      local[k] = li;
+      if (li == UINT32_MAX) li = static_cast<uint32_t>(vertex_count[body]++);  // first appearance order
+    }
+  }
+  std::vector<uint32_t>().swap(body_of_root);
+  std::vector<TriangleMesh> bodies(triangle_count.size());
+  for (size_t b = 0; b < bodies.size(); ++b) {
+    bodies[b].vertices.resize(vertex_count[b]);
+    bodies[b].triangles.reserve(triangle_count[b]);
+  }
+  // Pass 2: copy each triangle and vertex to its body at the place pass 1 gave it.
+  for (size_t i = 0; i < mesh.triangles.size(); ++i) {
+    const Triangle& t = mesh.triangles[i];
+    TriangleMesh& body = bodies[body_of_triangle[i]];
+    Triangle local;
+    for (int k = 0; k < 3; ++k) {
+      local[k] = local_index[t[k]];
+      body.vertices[local[k]] = mesh.vertices[t[k]];
     }
     body.triangles.push_back(local);
   }

@@ -1,28 +1,11 @@
 #include "described_body.h"
 
-#include <algorithm>
-#include <system_error>
-#include <thread>
-
+#include "joining_thread.h"
 #include "mesh_limits.h"
 
 namespace interdict::mesh {
-namespace {
 
-// Joins on every way out of scope, so an exception on the calling thread never leaves a running thread.
-struct JoiningThread {
-  std::thread thread;
-  ~JoiningThread() {
-    if (thread.joinable()) thread.join();
-  }
-};
-
-}  // namespace
-
-int DefaultDescribeThreads() {
-  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
-  return std::clamp(hardware, 1, kMaxDescribeThreads);
-}
+int DefaultDescribeThreads() { return DefaultWorkerThreads(); }
 
 DescribedBody DescribeBody(TriangleMesh body, int threads) {
   DescribedBody out;
@@ -36,18 +19,13 @@ DescribedBody DescribeBody(TriangleMesh body, int threads) {
     out.hashes.quantised = QuantisedGeometryHash(out.mesh);
   };
   JoiningThread helper;
-  if (threads >= 2 && out.mesh.triangles.size() >= kParallelDescribeMinTriangles) {
-    try {
-      helper.thread = std::thread(side_lane);
-    } catch (const std::system_error&) {
-      // No thread to be had (resource limits): the same work on this thread gives the same result.
-    }
-  }
+  const bool parallel = threads >= 2 && out.mesh.triangles.size() >= kParallelDescribeMinTriangles &&
+                        helper.Start(side_lane);
   out.hashes.exact = ExactGeometryHash(out.mesh);
   const uint64_t seed = SeedFromHex(out.hashes.exact);
   out.samples = SampleSurface(out.mesh, kDescriptorSamples, seed);
-  if (helper.thread.joinable()) {
-    helper.thread.join();
+  if (parallel) {
+    helper.Join();
   } else {
     side_lane();
   }

@@ -91,6 +91,19 @@ bool MeshBuilder::AddTriangle(const float* a, const float* b, const float* c) {
   return AddIndexedTriangle(AddVertex(a), AddVertex(b), AddVertex(c));
 }
 
+void MeshBuilder::Append(MeshBuilder&& later) {
+  degenerate_ += later.degenerate_;
+  nonfinite_ += later.nonfinite_;
+  later.degenerate_ = later.nonfinite_ = 0;
+  TriangleMesh part = later.Finish();
+  // In one builder, `later`'s vertices not already here would have been appended in the order `later` first
+  // met them, which is its own vertex order; the ones already here keep their index.
+  std::vector<uint32_t> remap(part.vertices.size());
+  for (size_t i = 0; i < part.vertices.size(); ++i) remap[i] = AddVertex(part.vertices[i].data());
+  mesh_.triangles.reserve(mesh_.triangles.size() + part.triangles.size());
+  for (const Triangle& t : part.triangles) mesh_.triangles.push_back({remap[t[0]], remap[t[1]], remap[t[2]]});
+}
+
 TriangleMesh MeshBuilder::Finish() {
   TriangleMesh out = std::move(mesh_);
   mesh_ = TriangleMesh();

@@ -31,6 +31,11 @@ class MeshBuilder {
   // Adds a triangle by welded indices; drops it if two indices coincide.
   bool AddIndexedTriangle(uint32_t a, uint32_t b, uint32_t c);
 
+  // Appends everything `later` built, as if its triangles had been added here after this builder's own: the
+  // result (vertex order, triangle order, counts) is identical to adding all triangles to one builder. This
+  // lets two threads weld the two halves of a file and still give the one-thread bytes. `later` is emptied.
+  void Append(MeshBuilder&& later);
+
   uint64_t degenerate_triangles() const { return degenerate_; }
   uint64_t nonfinite_triangles() const { return nonfinite_; }
   // Moves the mesh out; the builder is empty afterwards.

@@ -45,6 +45,7 @@ inline constexpr uint64_t kMaxTemplates = 200'000;
 // hashes, sampling) that run on up to kMaxDescribeThreads threads; results are byte-identical to one thread.
 inline constexpr int kMaxDescribeThreads = 2;                     // the target machine has 2 cores
 inline constexpr uint64_t kParallelDescribeMinTriangles = 20'000; // below this a thread costs more than it saves
+inline constexpr uint64_t kParallelWeldMinTriangles = 1'000'000;  // binary STL welded in two halves from here
 
 }  // namespace interdict::mesh
 

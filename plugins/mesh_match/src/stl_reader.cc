@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "joining_thread.h"
 #include "mesh_builder.h"
 #include "mesh_limits.h"
 
@@ -142,7 +143,25 @@ Result<ImportedMesh> ReadAsciiStl(std::string_view text) {
   return out;
 }
 
-Result<ImportedMesh> ReadBinaryStl(std::span<const uint8_t> data) {
+// Welds records [begin, end) of a binary STL body into builder.
+void WeldRecords(const uint8_t* records, uint64_t begin, uint64_t end, MeshBuilder* builder) {
+  // Weld-table slots of the corners kPrefetchRecords ahead are requested early, so their cache misses
+  // overlap with the work on this record (measured in bench/mesh_match/SPEED.md).
+  constexpr uint64_t kPrefetchRecords = 8;
+  float corners[9];
+  const uint8_t* record = records + begin * kStlRecordBytes;
+  for (uint64_t i = begin; i < end; ++i, record += kStlRecordBytes) {
+    if (i + kPrefetchRecords < end) {
+      float ahead[9];
+      std::memcpy(ahead, record + kPrefetchRecords * kStlRecordBytes + 12, sizeof ahead);
+      for (int k = 0; k < 3; ++k) builder->Prefetch(ahead + 3 * k);
+    }
+    std::memcpy(corners, record + 12, sizeof corners);  // skip the stored normal
+    builder->AddTriangle(corners, corners + 3, corners + 6);
+  }
+}
+
+Result<ImportedMesh> ReadBinaryStl(std::span<const uint8_t> data, const StlReadOptions& options) {
   ImportedMesh out;
   out.format = MeshFormat::kStlBinary;
   const uint64_t preamble = kStlHeaderBytes + 4;
@@ -181,21 +200,23 @@ Result<ImportedMesh> ReadBinaryStl(std::span<const uint8_t> data) {
                                  std::to_string(kMaxTriangles));
   }
   if (by_size == 0) return Status::Corrupt("binary STL holds no facet");
+  const uint8_t* records = data.data() + preamble;
   MeshBuilder builder(by_size);
-  const uint8_t* record = data.data() + preamble;
-  float corners[9];
-  // Weld-table slots of the corners kPrefetchRecords ahead are requested early, so their cache misses
-  // overlap with the work on this record (measured in bench/mesh_match/SPEED.md).
-  constexpr uint64_t kPrefetchRecords = 8;
-  for (uint64_t i = 0; i < by_size; ++i, record += kStlRecordBytes) {
-    if (i + kPrefetchRecords < by_size) {
-      float ahead[9];
-      std::memcpy(ahead, record + kPrefetchRecords * kStlRecordBytes + 12, sizeof ahead);
-      for (int k = 0; k < 3; ++k) builder.Prefetch(ahead + 3 * k);
+  const int threads = options.threads > 0 ? options.threads : DefaultWorkerThreads();
+  bool welded = false;
+  if (threads >= 2 && by_size >= std::max<uint64_t>(options.parallel_min_triangles, 2)) {
+    // Two halves welded side by side, then joined in file order (MeshBuilder::Append keeps the bytes).
+    const uint64_t half = by_size / 2;
+    MeshBuilder second(by_size - half);
+    JoiningThread helper;
+    if (helper.Start([&] { WeldRecords(records, half, by_size, &second); })) {
+      WeldRecords(records, 0, half, &builder);
+      helper.Join();
+      builder.Append(std::move(second));
+      welded = true;
     }
-    std::memcpy(corners, record + 12, sizeof corners);  // skip the stored normal
-    builder.AddTriangle(corners, corners + 3, corners + 6);
   }
+  if (!welded) WeldRecords(records, 0, by_size, &builder);
   out.source_triangles = by_size;
   out.degenerate_triangles = builder.degenerate_triangles();
   out.nonfinite_triangles = builder.nonfinite_triangles();
@@ -219,11 +240,13 @@ bool LooksLikeStl(std::span<const uint8_t> data) {
                          EqualsNoCase(AsText(data.first(5)), "solid"));
 }
 
-Result<ImportedMesh> ReadStl(std::span<const uint8_t> data) {
+Result<ImportedMesh> ReadStl(std::span<const uint8_t> data) { return ReadStl(data, StlReadOptions{}); }
+
+Result<ImportedMesh> ReadStl(std::span<const uint8_t> data, const StlReadOptions& options) {
   if (data.size() > kMaxMeshFileBytes) {
     return Status::LimitExceeded("STL of " + std::to_string(data.size()) + " bytes exceeds the file size limit");
   }
-  Result<ImportedMesh> result = IsAsciiStl(AsText(data)) ? ReadAsciiStl(AsText(data)) : ReadBinaryStl(data);
+  Result<ImportedMesh> result = IsAsciiStl(AsText(data)) ? ReadAsciiStl(AsText(data)) : ReadBinaryStl(data, options);
   if (result.ok()) {
     if (result->nonfinite_triangles > 0) {
       result->AddAnomaly("nonfinite-coordinates",

@@ -14,6 +14,7 @@
 #include <span>
 
 #include "core/status.h"
+#include "mesh_limits.h"
 #include "triangle_mesh.h"
 
 namespace interdict::mesh {
@@ -22,6 +23,15 @@ namespace interdict::mesh {
 bool LooksLikeStl(std::span<const uint8_t> data);
 
 Result<ImportedMesh> ReadStl(std::span<const uint8_t> data);
+
+// threads: 1 welds on the calling thread; 2 (or 0, the default when the machine has 2 cores) welds a binary
+// STL of at least parallel_min_triangles facets in two halves on two threads and joins them: the result is
+// byte-identical to one thread. If a thread cannot be started, the calling thread does all the work.
+struct StlReadOptions {
+  int threads = 0;
+  uint64_t parallel_min_triangles = kParallelWeldMinTriangles;
+};
+Result<ImportedMesh> ReadStl(std::span<const uint8_t> data, const StlReadOptions& options);
 
 }  // namespace interdict::mesh
 

@@ -297,6 +297,7 @@ int Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // phases show as they finish, also when redirected to a file
   if (argc < 3) return Usage();
   const std::string command = argv[1];
   if (command == "stl" && argc >= 4) {
