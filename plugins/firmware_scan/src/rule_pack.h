@@ -24,8 +24,8 @@
 
 namespace interdict::fwscan {
 
-inline constexpr char kPackManifestName[] = "pack.json";
-inline constexpr char kPackSignatureName[] = "pack.json.sig";
+inline constexpr const auto& kPackManifestName = kPackManifestFile;    // "pack.json"
+inline constexpr const auto& kPackSignatureName = kPackSignatureFile;  // "pack.json.sig"
 inline constexpr char kPackSignatureDomain[] = "interdict yara pack v1\n";
 inline constexpr PackKind kYaraPackKind{"rule pack", kPackSignatureDomain, kMaxRuleFileBytes};
 

@@ -26,8 +26,8 @@
 
 namespace interdict::mesh {
 
-inline constexpr char kTemplatePackManifest[] = "pack.json";
-inline constexpr char kTemplatePackSignature[] = "pack.json.sig";
+inline constexpr const auto& kTemplatePackManifest = kPackManifestFile;    // "pack.json"
+inline constexpr const auto& kTemplatePackSignature = kPackSignatureFile;  // "pack.json.sig"
 inline constexpr char kTemplatePackDescriptors[] = "descriptors.json";
 inline constexpr char kTemplatePackFixtures[] = "fixtures/fixtures.json";
 inline constexpr char kTemplatePackFormat[] = "interdict-template-pack";
