@@ -273,7 +273,7 @@ Result<std::shared_ptr<EwfMedia>> EwfMedia::Open(std::vector<EwfSegment> segment
   std::vector<HashAlgorithm> algorithms;
   if (media->metadata_.hashes.count("md5")) algorithms.push_back(HashAlgorithm::kMd5);
   if (media->metadata_.hashes.count("sha1")) algorithms.push_back(HashAlgorithm::kSha1);
-  media->hasher_ = MultiHasher(algorithms);
+  media->hasher_.emplace(algorithms);
   return media;
 }
 
@@ -381,9 +381,9 @@ Result<size_t> EwfMedia::ReadLocked(uint64_t offset, void* buffer, size_t length
   }
   // Hash the bytes that extend the in-order prefix (the scanner's overlapping blocks re-read some).
   if (!digests_ && offset <= hashed_ && hashed_ < offset + done) {
-    hasher_.Update(out + (hashed_ - offset), static_cast<size_t>(offset + done - hashed_));
+    hasher_->Update(out + (hashed_ - offset), static_cast<size_t>(offset + done - hashed_));
     hashed_ = offset + done;
-    if (hashed_ == metadata_.media_size) digests_ = hasher_.Finish();
+    if (hashed_ == metadata_.media_size) digests_ = hasher_->Finish();
   }
   return done;
 }
@@ -400,7 +400,7 @@ Result<EwfVerification> EwfMedia::FinishDigests(const std::function<Status()>& c
     v.complete = true;
     return v;
   }
-  if (metadata_.media_size == 0 && !digests_) digests_ = hasher_.Finish();
+  if (metadata_.media_size == 0 && !digests_) digests_ = hasher_->Finish();
   std::vector<uint8_t> buffer;
   while (!digests_) {
     INTERDICT_RETURN_IF_ERROR(check());

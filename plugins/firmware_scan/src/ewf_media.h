@@ -112,7 +112,8 @@ class EwfMedia final : public ByteSource {
   std::unique_ptr<Handles> handles_;
   EwfMetadata metadata_;
   mutable std::mutex mutex_;
-  mutable MultiHasher hasher_;
+  // Built once in Open (MultiHasher's move-assignment would leak the replaced digest contexts).
+  mutable std::optional<MultiHasher> hasher_;
   mutable uint64_t hashed_ = 0;  // media bytes [0, hashed_) went through hasher_
   mutable std::optional<Digests> digests_;
   mutable std::map<uint64_t, uint64_t> undecodable_;  // sector intervals read as zeros (start -> end)

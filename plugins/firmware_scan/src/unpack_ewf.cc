@@ -132,7 +132,8 @@ std::string DescribeSetDamage(const std::vector<EwfSegment>& segments, const Unp
   if (last == SegmentEnd::kNext) {
     uint8_t header[kEwf1FileHeaderBytes] = {};
     (void)ReadExact(layer, 0, header, sizeof(header));
-    std::string where = context.FilePathOf(layer).empty()
+    std::string where = !context.IsInput(layer) ? "it lies inside another container, so its other segment files are not there"
+                        : context.FilePathOf(layer).empty()
                             ? "the sandboxed worker is given one file, so the other segment files were not available"
                             : "the next segment file of the set was not found beside it";
     add("only " + std::to_string(segments.size()) + " segment file(s) of the set could be read, starting with segment " +

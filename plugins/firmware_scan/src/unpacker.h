@@ -88,6 +88,7 @@ class UnpackContext {
   std::filesystem::path FilePathOf(const ByteSource& layer) const {
     return &layer == input_ ? input_path_ : std::filesystem::path();
   }
+  bool IsInput(const ByteSource& layer) const { return &layer == input_; }
 
  private:
   UnpackLimits limits_;
