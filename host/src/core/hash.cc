@@ -68,9 +68,17 @@ const std::string& Digests::Get(HashAlgorithm algorithm) const {
   return sha256;
 }
 
+// Owns its contexts, so a moved-into MultiHasher frees the contexts it replaces (the defaulted move
+// assignment destroys the old Impl).
 struct MultiHasher::Impl {
   std::vector<HashAlgorithm> algorithms;
   std::vector<EVP_MD_CTX*> contexts;
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() {
+    for (EVP_MD_CTX* ctx : contexts) EVP_MD_CTX_free(ctx);
+  }
   void Reset() {
     for (size_t i = 0; i < algorithms.size(); ++i) EVP_DigestInit_ex(contexts[i], Md(algorithms[i]), nullptr);
   }
@@ -82,10 +90,7 @@ MultiHasher::MultiHasher(std::vector<HashAlgorithm> algorithms) : impl_(std::mak
   impl_->Reset();
 }
 
-MultiHasher::~MultiHasher() {
-  if (!impl_) return;
-  for (EVP_MD_CTX* ctx : impl_->contexts) EVP_MD_CTX_free(ctx);
-}
+MultiHasher::~MultiHasher() = default;
 
 MultiHasher::MultiHasher(MultiHasher&&) noexcept = default;
 MultiHasher& MultiHasher::operator=(MultiHasher&&) noexcept = default;
