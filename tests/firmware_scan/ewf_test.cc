@@ -7,6 +7,7 @@
 #include "core/hash.h"
 #include "ewf_media.h"
 #include "ewf_test_support.h"
+#include "fuzz/libewf_lsan.h"
 
 namespace fwtest {
 namespace {
@@ -230,6 +231,27 @@ TEST(Ewf, MediaLargerThanTheExtractedBytesBudgetIsALimitFinding) {
   EXPECT_TRUE(allowed.OfKind("limit-exceeded").empty()) << Summaries(allowed);
   ASSERT_EQ(allowed.OfKind("integrity").size(), 1u) << Summaries(allowed);
   EXPECT_EQ(allowed.OfKind("integrity")[0]["outcome"], "verified");
+}
+
+TEST(Ewf, LibewfIsNoLongerAskedForMediaPastTheFailedReadBudget) {
+  Fixture f;
+  std::filesystem::path zeros = f.dir / "zeros.img";
+  { std::ofstream(zeros, std::ios::binary).close(); }
+  std::filesystem::resize_file(zeros, kMaxEwfFailedReadBytes + (16ull << 20));
+  AcquireE01(zeros, f.dir / "empty");
+  // Cut off the chunk tables: libewf opens the segment but can decode no chunk.
+  std::vector<uint8_t> e01 = ReadFile(f.dir / "empty.E01");
+  e01.resize(e01.size() / 2);
+  WriteFile(f.dir / "cut.E01", e01);
+  UnpackLimits generous;
+  generous.extracted_bytes_factor = 100000;
+  WalkResult walk = WalkFile(f.dir / "cut.E01", f.rules, true, generous);
+  std::string all = Summaries(walk);
+  uint64_t sectors = (kMaxEwfFailedReadBytes + (16ull << 20)) / 512;
+  EXPECT_NE(all.find(std::to_string(sectors) + " media sector(s) failed their chunk checksum or are missing"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("undecodable chunks the media from sector 0 on was no longer decoded"), std::string::npos) << all;
+  EXPECT_TRUE(walk.OfKind("integrity").empty()) << all;
 }
 
 TEST(Ewf, L01AndEx01AreReportedUnsupportedNotClean) {

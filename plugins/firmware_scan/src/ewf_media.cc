@@ -348,36 +348,78 @@ Status EwfMedia::LoadMetadata() {
   return Status::Ok();
 }
 
+bool EwfMedia::ChecksumErrorAt(uint64_t sector) const {
+  // libewf keeps its checksum errors as a sorted list of merged sector ranges: binary search it.
+  libewf_error_t* error = nullptr;
+  uint32_t count = 0;
+  if (libewf_handle_get_number_of_checksum_errors(handles_->handle, &count, &error) != 1) {
+    if (error) libewf_error_free(&error);
+    return false;
+  }
+  uint32_t low = 0, high = count;
+  while (low < high) {
+    uint32_t middle = low + (high - low) / 2;
+    uint64_t first = 0, sectors = 0;
+    if (libewf_handle_get_checksum_error(handles_->handle, middle, &first, &sectors, &error) != 1) {
+      if (error) libewf_error_free(&error);
+      return false;
+    }
+    if (sector < first) high = middle;
+    else if (sector >= first + sectors) low = middle + 1;
+    else return true;
+  }
+  return false;
+}
+
+bool EwfMedia::KnownUndecodable(uint64_t sector) const {
+  auto it = undecodable_.upper_bound(sector);
+  return it != undecodable_.begin() && std::prev(it)->second > sector;
+}
+
 Result<size_t> EwfMedia::ReadLocked(uint64_t offset, void* buffer, size_t length) const {
   if (offset >= metadata_.media_size) return size_t{0};
   length = static_cast<size_t>(std::min<uint64_t>(length, metadata_.media_size - offset));
   uint8_t* out = static_cast<uint8_t*>(buffer);
+  const uint64_t sector_bytes = metadata_.bytes_per_sector;
   size_t done = 0;
   while (done < length) {
-    libewf_error_t* error = nullptr;
-    ssize_t n = libewf_handle_read_random(handles_->handle, out + done, length - done,
-                                          static_cast<off64_t>(offset + done), &error);
-    if (n < 0) {
-      // Like a chunk whose checksum fails: the undecodable chunk reads as zeros and is listed, so the rest
-      // of the media is still examined and every read of it gives the same bytes.
-      uint64_t position = offset + done;
-      uint64_t chunk_end = (position / metadata_.chunk_bytes + 1) * metadata_.chunk_bytes;
-      size_t n_zero = static_cast<size_t>(std::min<uint64_t>(chunk_end, offset + length) - position);
-      std::memset(out + done, 0, n_zero);
-      done += n_zero;
-      uint64_t first_sector = position / metadata_.bytes_per_sector;
-      uint64_t sectors = (chunk_end - 1) / metadata_.bytes_per_sector + 1 - first_sector;
-      if (undecodable_.size() < kMaxEwfDamageRangesTracked) {
-        AddSectorRange(undecodable_, first_sector, sectors);
-      } else {
-        untracked_sectors_ += sectors;  // scattered damage beyond what we keep: counted, not listed
+    // One chunk per libewf call, so that a failure is pinned to the chunk that failed.
+    uint64_t position = offset + done;
+    uint64_t chunk_end = std::min((position / metadata_.chunk_bytes + 1) * metadata_.chunk_bytes, metadata_.media_size);
+    size_t want = static_cast<size_t>(std::min<uint64_t>(chunk_end, offset + length) - position);
+    bool zero = position >= zero_from_ || KnownUndecodable(position / sector_bytes);
+    if (!zero) {
+      libewf_error_t* error = nullptr;
+      ssize_t n = libewf_handle_read_random(handles_->handle, out + done, want, static_cast<off64_t>(position), &error);
+      if (n == 0) break;
+      if (n > 0 && !ChecksumErrorAt(position / sector_bytes)) {
+        done += static_cast<size_t>(n);
+        continue;
       }
-      std::string reason = TakeEwfError(error);
-      if (undecodable_reason_.empty()) undecodable_reason_ = reason;
-      continue;
+      // Failed, or returned as zeros with a checksum error (libewf's answer for missing chunk data the first
+      // time, an error the next): the chunk reads as zeros from now on without asking libewf again, and is
+      // listed, so the rest of the media is still examined and every read gives the same bytes.
+      if (n < 0) {
+        std::string reason = TakeEwfError(error);
+        if (undecodable_reason_.empty()) undecodable_reason_ = reason;
+      }
+      uint64_t chunk_start = position - position % metadata_.chunk_bytes;
+      AddSectorRange(undecodable_, chunk_start / sector_bytes, (chunk_end - chunk_start + sector_bytes - 1) / sector_bytes);
+      lowest_failed_ = std::min(lowest_failed_, chunk_start);
+      failed_read_bytes_ += metadata_.chunk_bytes;
+      if (failed_read_bytes_ >= kMaxEwfFailedReadBytes && zero_from_ == UINT64_MAX) {
+        // libewf 20140813 leaks the chunk buffer of every failed read: past this much, stop asking it.
+        // Damage is almost always a suffix (a truncated segment, the segments after a missing one).
+        zero_from_ = lowest_failed_;
+        AddSectorRange(undecodable_, zero_from_ / sector_bytes,
+                       (metadata_.media_size - zero_from_ + sector_bytes - 1) / sector_bytes);
+        undecodable_reason_ += "; after " + std::to_string(failed_read_bytes_ / metadata_.chunk_bytes) +
+                               " undecodable chunks the media from sector " + std::to_string(zero_from_ / sector_bytes) +
+                               " on was no longer decoded (libewf 20140813 leaks memory on every failed read)";
+      }
     }
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
+    std::memset(out + done, 0, want);
+    done += want;
   }
   // Hash the bytes that extend the in-order prefix (the scanner's overlapping blocks re-read some).
   if (!digests_ && offset <= hashed_ && hashed_ < offset + done) {
@@ -436,7 +478,7 @@ std::vector<EwfSectorRange> EwfMedia::DamagedSectors(uint64_t* total, std::strin
     AddSectorRange(damaged, range.first_sector, range.sectors);
   }
   std::vector<EwfSectorRange> ranges;
-  *total = untracked_sectors_;
+  *total = 0;
   for (const auto& [first, end] : damaged) {
     *total += end - first;
     if (ranges.size() < kMaxEwfErrorRangesListed) ranges.push_back({first, end - first});

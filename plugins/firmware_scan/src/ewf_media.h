@@ -43,8 +43,10 @@ inline constexpr int kMaxOpenEwfSegmentFiles = 16;
 inline constexpr uint64_t kMaxEwfChunkBytes = 64ull << 20;
 // Header and hash values are short strings; longer ones are cut to this many bytes in the report.
 inline constexpr size_t kMaxEwfValueBytes = 4096;
-// Disjoint damaged ranges remembered while reading (each a map node); more are counted, not kept.
-inline constexpr size_t kMaxEwfDamageRangesTracked = 1u << 16;
+// libewf 20140813 leaks the chunk buffer of every read that fails (data missing from the segments). After
+// this many bytes of failed chunks it is no longer asked for media at or beyond the first failed chunk
+// (read as zeros and reported), which bounds the loss in the worker to about this much.
+inline constexpr uint64_t kMaxEwfFailedReadBytes = 64ull << 20;
 // Acquisition and checksum error ranges listed in the report (the count is always given).
 inline constexpr size_t kMaxEwfErrorRangesListed = 64;
 
@@ -108,6 +110,9 @@ class EwfMedia final : public ByteSource {
   explicit EwfMedia(std::unique_ptr<Handles> handles);
   Status LoadMetadata();
   Result<size_t> ReadLocked(uint64_t offset, void* buffer, size_t length) const;
+  bool KnownUndecodable(uint64_t sector) const;
+  // True when libewf has a checksum error recorded for `sector` (its chunk came back zeroed).
+  bool ChecksumErrorAt(uint64_t sector) const;
 
   std::unique_ptr<Handles> handles_;
   EwfMetadata metadata_;
@@ -116,9 +121,13 @@ class EwfMedia final : public ByteSource {
   mutable std::optional<MultiHasher> hasher_;
   mutable uint64_t hashed_ = 0;  // media bytes [0, hashed_) went through hasher_
   mutable std::optional<Digests> digests_;
-  mutable std::map<uint64_t, uint64_t> undecodable_;  // sector intervals read as zeros (start -> end)
-  mutable uint64_t untracked_sectors_ = 0;
+  // Sector intervals read as zeros because libewf failed on them (start -> end): at most one per failed
+  // read, so bounded by kMaxEwfFailedReadBytes / chunk size.
+  mutable std::map<uint64_t, uint64_t> undecodable_;
   mutable std::string undecodable_reason_;
+  mutable uint64_t failed_read_bytes_ = 0;
+  mutable uint64_t lowest_failed_ = UINT64_MAX;  // media offset of the first chunk that failed
+  mutable uint64_t zero_from_ = UINT64_MAX;      // media from here on is no longer decoded
 };
 
 // The segment files of the set `first` starts (foo.E01 -> foo.E02, ... as they exist next to it), found

@@ -4,6 +4,7 @@
 
 #include "layer_scanner.h"
 #include "layer_walker.h"
+#include "libewf_lsan.h"
 #include "rule_set.h"
 
 namespace {
