@@ -47,6 +47,14 @@ std::set<std::string> HitsBelow(const WalkResult& walk, const std::string& prefi
   return hits;
 }
 
+// A medium of `bytes` zeros (a sparse file) acquired into dir/base.E01.
+void AcquireZeros(const TempDir& dir, uint64_t bytes, const std::string& base) {
+  std::filesystem::path zeros = dir / "zeros.img";
+  { std::ofstream(zeros, std::ios::binary).close(); }
+  std::filesystem::resize_file(zeros, bytes);
+  AcquireE01(zeros, dir / base);
+}
+
 std::string Md5Of(const std::vector<uint8_t>& bytes) {
   MultiHasher hasher({HashAlgorithm::kMd5});
   hasher.Update(bytes.data(), bytes.size());
@@ -213,10 +221,7 @@ TEST(Ewf, TamperedMediaIsAnIntegrityMismatch) {
 TEST(Ewf, MediaLargerThanTheExtractedBytesBudgetIsALimitFinding) {
   Fixture f;
   // 80 MiB of zeros compress to almost nothing: more than the 64 MiB floor of the budget.
-  std::filesystem::path zeros = f.dir / "zeros.img";
-  { std::ofstream(zeros, std::ios::binary).close(); }
-  std::filesystem::resize_file(zeros, kMinExtractedBytesBudget + (16ull << 20));
-  AcquireE01(zeros, f.dir / "empty");
+  AcquireZeros(f.dir, kMinExtractedBytesBudget + (16ull << 20), "empty");
   ASSERT_LT(std::filesystem::file_size(f.dir / "empty.E01") * kDefaultExtractedBytesFactor, kMinExtractedBytesBudget);
   WalkResult walk = WalkFile(f.dir / "empty.E01", f.rules);
   auto limits = walk.OfKind("limit-exceeded");
@@ -235,10 +240,7 @@ TEST(Ewf, MediaLargerThanTheExtractedBytesBudgetIsALimitFinding) {
 
 TEST(Ewf, LibewfIsNoLongerAskedForMediaPastTheFailedReadBudget) {
   Fixture f;
-  std::filesystem::path zeros = f.dir / "zeros.img";
-  { std::ofstream(zeros, std::ios::binary).close(); }
-  std::filesystem::resize_file(zeros, kMaxEwfFailedReadBytes + (16ull << 20));
-  AcquireE01(zeros, f.dir / "empty");
+  AcquireZeros(f.dir, kMaxEwfFailedReadBytes + (16ull << 20), "empty");
   // Cut off the chunk tables: libewf opens the segment but can decode no chunk.
   std::vector<uint8_t> e01 = ReadFile(f.dir / "empty.E01");
   e01.resize(e01.size() / 2);
