@@ -218,24 +218,26 @@ TEST(Ewf, TamperedMediaIsAnIntegrityMismatch) {
   EXPECT_TRUE(flipped.OfKind("integrity").empty()) << Summaries(flipped);
 }
 
-TEST(Ewf, MediaLargerThanTheExtractedBytesBudgetIsALimitFinding) {
+TEST(Ewf, InputE01HasItsBudgetScaledToItsMediaButANestedOneIsCharged) {
   Fixture f;
-  // 80 MiB of zeros compress to almost nothing: more than the 64 MiB floor of the budget.
+  // 80 MiB of zeros compress to almost nothing: more than 20x the E01 and the 64 MiB floor of the budget.
   AcquireZeros(f.dir, kMinExtractedBytesBudget + (16ull << 20), "empty");
-  ASSERT_LT(std::filesystem::file_size(f.dir / "empty.E01") * kDefaultExtractedBytesFactor, kMinExtractedBytesBudget);
-  WalkResult walk = WalkFile(f.dir / "empty.E01", f.rules);
-  auto limits = walk.OfKind("limit-exceeded");
-  ASSERT_EQ(limits.size(), 1u) << Summaries(walk);
+  uint64_t e01_size = std::filesystem::file_size(f.dir / "empty.E01");
+  ASSERT_LT(e01_size * kDefaultExtractedBytesFactor, kMinExtractedBytesBudget);
+  // As the input, the media is the evidence: the budget is 20x the media, as for the raw image.
+  WalkResult input = WalkFile(f.dir / "empty.E01", f.rules);
+  EXPECT_TRUE(input.OfKind("limit-exceeded").empty()) << Summaries(input);
+  ASSERT_EQ(input.OfKind("integrity").size(), 1u) << Summaries(input);
+  EXPECT_EQ(input.OfKind("integrity")[0]["outcome"], "verified");
+  // Inside an archive it is an expansion like any other, and the budget of the archive's size stops it.
+  auto tar = MakeArchive(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE, {{"empty.E01", ReadFile(f.dir / "empty.E01")}});
+  WalkResult nested = Walk("case.tar", MakeMemorySource(tar), f.rules);
+  auto limits = nested.OfKind("limit-exceeded");
+  ASSERT_EQ(limits.size(), 1u) << Summaries(nested);
+  EXPECT_EQ(limits[0]["location"], "case.tar > tar:empty.E01");
   EXPECT_NE(limits[0]["summary"].get<std::string>().find("E01 media of 83886080 bytes not decoded"), std::string::npos)
-      << Summaries(walk);
-  EXPECT_EQ(walk.summary.outcome, "limit-exceeded");
-  // A larger budget lets it through.
-  UnpackLimits generous;
-  generous.extracted_bytes_factor = 10000;
-  WalkResult allowed = WalkFile(f.dir / "empty.E01", f.rules, true, generous);
-  EXPECT_TRUE(allowed.OfKind("limit-exceeded").empty()) << Summaries(allowed);
-  ASSERT_EQ(allowed.OfKind("integrity").size(), 1u) << Summaries(allowed);
-  EXPECT_EQ(allowed.OfKind("integrity")[0]["outcome"], "verified");
+      << Summaries(nested);
+  EXPECT_EQ(nested.summary.outcome, "limit-exceeded");
 }
 
 TEST(Ewf, LibewfIsNoLongerAskedForMediaPastTheFailedReadBudget) {

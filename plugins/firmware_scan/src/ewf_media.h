@@ -41,6 +41,11 @@ inline constexpr int kMaxOpenEwfSegmentFiles = 16;
 // Largest chunk (sectors per chunk x bytes per sector) we let libewf decode: EnCase writes 32 KiB,
 // ewfacquire allows up to 16 MiB; a hostile header asking for more is refused before any read.
 inline constexpr uint64_t kMaxEwfChunkBytes = 64ull << 20;
+// An EWF1 chunk of zeros still costs its compressed bytes (about 50) and a 4-byte table entry, so an E01
+// cannot encode much more than 32 KiB / 54 B ~ 600 times its own size. An input E01 whose media stays
+// under this ratio of its segments' bytes has the extracted-bytes budget scaled to the media (the media
+// is the evidence); one claiming more is charged like any expansion.
+inline constexpr uint64_t kMaxEwfMediaToSegmentRatio = 1024;
 // Header and hash values are short strings; longer ones are cut to this many bytes in the report.
 inline constexpr size_t kMaxEwfValueBytes = 4096;
 // libewf 20140813 leaks the chunk buffer of every read that fails (data missing from the segments). After

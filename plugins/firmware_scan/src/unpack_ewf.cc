@@ -72,6 +72,16 @@ nlohmann::json LayerInfo(const EwfMetadata& m, const std::vector<EwfSegment>& se
   return info;
 }
 
+uint64_t SegmentBytes(const std::vector<EwfSegment>& segments) {
+  uint64_t total = 0;
+  for (const EwfSegment& s : segments) {
+    std::error_code ec;
+    uint64_t size = s.source ? s.source->size() : std::filesystem::file_size(s.path, ec);
+    if (!ec) total += size;
+  }
+  return total;
+}
+
 // The segments to hand libewf: the layer itself first, then (when the layer is the input file) the other
 // files of its set found beside it.
 Result<std::vector<EwfSegment>> CollectSegments(const SourcePtr& layer, const UnpackContext& context) {
@@ -172,8 +182,12 @@ Status UnpackEwf(const SourcePtr& layer, UnpackContext& context, const ChildSink
     context.Note(StatusCode::kCorrupt, "libewf reports the segment set damaged" + (damage.empty() ? "" : ": " + damage) +
                                            "; the stored hashes were not verified");
   }
-  // The decoded media counts against the extracted-bytes budget like any other expanded layer, so a small
-  // E01 of mostly empty chunks cannot expand without bound.
+  // The decoded media counts against the extracted-bytes budget like any other expanded layer. When the
+  // E01 is the input, the budget scales with its media (as it would for the raw image), unless the media
+  // claims more than an E01 of this size can hold.
+  if (context.IsInput(*layer) && m.media_size / kMaxEwfMediaToSegmentRatio <= SegmentBytes(listed)) {
+    context.ScaleBudgetTo(m.media_size);
+  }
   uint64_t remaining = context.budget_bytes() - std::min(context.extracted_bytes(), context.budget_bytes());
   if (m.media_size > remaining) {
     context.Note(StatusCode::kLimitExceeded,

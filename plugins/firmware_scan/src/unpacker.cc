@@ -9,12 +9,16 @@ UnpackContext::UnpackContext(const UnpackLimits& limits, uint64_t input_size, st
     : limits_(limits),
       deadline_(std::chrono::steady_clock::now() + limits.wall_time),
       cancelled_(std::move(cancelled)) {
-  uint64_t factor = limits.extracted_bytes_factor;
-  budget_ = input_size > std::numeric_limits<uint64_t>::max() / std::max<uint64_t>(factor, 1)
-                ? std::numeric_limits<uint64_t>::max()
-                : input_size * factor;
-  budget_ = std::max(budget_, kMinExtractedBytesBudget);
+  budget_ = std::max(BudgetFor(input_size), kMinExtractedBytesBudget);
 }
+
+uint64_t UnpackContext::BudgetFor(uint64_t size) const {
+  uint64_t factor = limits_.extracted_bytes_factor;
+  return size > std::numeric_limits<uint64_t>::max() / std::max<uint64_t>(factor, 1) ? std::numeric_limits<uint64_t>::max()
+                                                                                    : size * factor;
+}
+
+void UnpackContext::ScaleBudgetTo(uint64_t size) { budget_ = std::max(budget_, BudgetFor(size)); }
 
 Status UnpackContext::Charge(uint64_t bytes) {
   if (exhausted_ || bytes > budget_ - std::min(extracted_, budget_)) {

@@ -78,6 +78,9 @@ class UnpackContext {
   bool budget_exhausted() const { return exhausted_; }
   uint64_t extracted_bytes() const { return extracted_; }
   uint64_t budget_bytes() const { return budget_; }
+  // Grows the budget to the factor times `size` when the input turns out to encode a larger medium (an
+  // E01 input's media): limits then scale with the evidence, not with its compressed container.
+  void ScaleBudgetTo(uint64_t size);
   // The input's file path, when the walk reads a file (the sandboxed worker has none): formats spread
   // over several files (EWF segment sets) find the others beside it.
   void SetInputFile(const ByteSource* input, std::filesystem::path path) {
@@ -97,6 +100,8 @@ class UnpackContext {
   bool exhausted_ = false;
   std::chrono::steady_clock::time_point deadline_;
   std::function<bool()> cancelled_;
+  uint64_t BudgetFor(uint64_t size) const;
+
   std::vector<UnpackNote> notes_;
   const ByteSource* input_ = nullptr;
   std::filesystem::path input_path_;
