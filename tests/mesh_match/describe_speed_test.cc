@@ -59,6 +59,13 @@ TEST(DescribeThreads, TwoThreadsGiveTheSameBytesAsOne) {
   EXPECT_EQ(one.metrics.boundary_edges, two.metrics.boundary_edges);
   EXPECT_TRUE(two.metrics.watertight);
   EXPECT_EQ(one.samples.points.size(), static_cast<size_t>(kDescriptorSamples));
+  // Handing over metrics measured before (as AnalyseMesh does) changes nothing either.
+  const DescribedBody premeasured = DescribeBody(mesh, MeasureBody(mesh), 2);
+  EXPECT_EQ(one.hashes.exact, premeasured.hashes.exact);
+  EXPECT_EQ(one.hashes.quantised, premeasured.hashes.quantised);
+  EXPECT_EQ(0, std::memcmp(one.descriptor.data(), premeasured.descriptor.data(), sizeof one.descriptor));
+  EXPECT_EQ(SampleBytes(one.samples), SampleBytes(premeasured.samples));
+  EXPECT_EQ(one.metrics.eigenvalues, premeasured.metrics.eigenvalues);
 }
 
 TEST(DescribeThreads, WholeFileAnalysisIsIdenticalForEveryThreadCount) {

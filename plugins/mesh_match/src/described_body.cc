@@ -7,15 +7,19 @@ namespace interdict::mesh {
 
 int DefaultDescribeThreads() { return DefaultWorkerThreads(); }
 
-DescribedBody DescribeBody(TriangleMesh body, int threads) {
+namespace {
+
+// known_metrics: MeasureBody(body) when the caller has it, else null.
+DescribedBody Describe(TriangleMesh body, const BodyMetrics* known_metrics, int threads) {
   DescribedBody out;
   out.mesh = std::move(body);
+  if (known_metrics != nullptr) out.metrics = *known_metrics;
   if (threads <= 0) threads = DefaultDescribeThreads();
   // Stage graph: exact hash -> samples (seeded by it) -> descriptor (also needs the metrics); the metrics and
   // the quantised hash depend on nothing else. Two lanes of about equal cost: [exact hash, samples] and
   // [metrics, quantised hash].
-  auto side_lane = [&out] {
-    out.metrics = MeasureBody(out.mesh);
+  auto side_lane = [&out, known_metrics] {
+    if (known_metrics == nullptr) out.metrics = MeasureBody(out.mesh);
     out.hashes.quantised = QuantisedGeometryHash(out.mesh);
   };
   JoiningThread helper;
@@ -31,6 +35,14 @@ DescribedBody DescribeBody(TriangleMesh body, int threads) {
   }
   out.descriptor = ComputeDescriptor(out.samples, out.metrics, seed);
   return out;
+}
+
+}  // namespace
+
+DescribedBody DescribeBody(TriangleMesh body, int threads) { return Describe(std::move(body), nullptr, threads); }
+
+DescribedBody DescribeBody(TriangleMesh body, const BodyMetrics& metrics, int threads) {
+  return Describe(std::move(body), &metrics, threads);
 }
 
 }  // namespace interdict::mesh

@@ -25,6 +25,8 @@ struct DescribedBody {
 // kParallelDescribeMinTriangles are always described on the calling thread. If a thread cannot be started
 // the work is done on the calling thread.
 DescribedBody DescribeBody(TriangleMesh body, int threads = 0);
+// The same, for a body already measured: `metrics` must be MeasureBody(body); it is used as is.
+DescribedBody DescribeBody(TriangleMesh body, const BodyMetrics& metrics, int threads = 0);
 
 // min(hardware threads, kMaxDescribeThreads), at least 1.
 int DefaultDescribeThreads();

@@ -69,7 +69,7 @@ Result<FileAnalysis> AnalyseMesh(std::span<const uint8_t> data, std::string_view
     }
     AnalysedBody analysed;
     analysed.index = i + 1;
-    analysed.body = DescribeBody(std::move(bodies[i]), threads);
+    analysed.body = DescribeBody(std::move(bodies[i]), metrics[i], threads);  // measured once
     if (library != nullptr) analysed.match = MatchBody(analysed.body, *library, options);
     out.bodies.push_back(std::move(analysed));
   }
