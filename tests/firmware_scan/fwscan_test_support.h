@@ -22,6 +22,7 @@
 #include "layer_scanner.h"
 #include "layer_walker.h"
 #include "rule_set.h"
+#include "scan_session.h"
 
 namespace fwtest {
 
@@ -123,6 +124,16 @@ inline std::vector<uint8_t> MakeArchive(int format, int filter,
   archive_write_free(a);
   out.resize(used);
   return out;
+}
+
+// The bundled packs, verified against the bundled trusted keys and compiled.
+inline std::shared_ptr<const RuleSet> BundledRules() {
+  ScanConfig config;
+  for (const auto& name : BundledPacks()) config.packs.push_back(SignaturesDir() / name);
+  config.trusted_keys_dir = SignaturesDir() / "trusted-keys";
+  auto rules = LoadVerifiedRuleSet(config);
+  EXPECT_TRUE(rules.ok()) << rules.status().ToString();
+  return rules.ok() ? *rules : nullptr;
 }
 
 inline std::shared_ptr<const RuleSet> CompileOrDie(const std::string& rules) {

@@ -21,15 +21,6 @@ struct Hit {
   bool operator==(const Hit& o) const { return rule == o.rule && offsets == o.offsets; }
 };
 
-std::shared_ptr<const RuleSet> BundledRules() {
-  ScanConfig config;
-  for (const auto& name : BundledPacks()) config.packs.push_back(SignaturesDir() / name);
-  config.trusted_keys_dir = SignaturesDir() / "trusted-keys";
-  auto rules = LoadVerifiedRuleSet(config);
-  EXPECT_TRUE(rules.ok()) << rules.status().ToString();
-  return rules.ok() ? *rules : nullptr;
-}
-
 std::string YaraRuleArguments() {
   std::string args;
   for (const auto& name : BundledPacks()) {
