@@ -90,7 +90,9 @@ int main(int argc, char** argv) {
   app.add_option("--reconnect-after-ms", reconnect_ms, "How long the device stays away")->capture_default_str();
   app.add_option("--slow-us-per-mib", slow, "Extra latency per MiB served");
   app.add_option("--serial", serial, "USB serial number")->capture_default_str();
-  app.add_option("--kill-after", kill_after, "SIGKILL the command once this many bytes were served (0 = never)");
+  app.add_option("--kill-after", kill_after,
+                 "SIGKILL the command once this many bytes were served; the device answers nothing more from "
+                 "then on (0 = never)");
   app.add_option("--counters-json", counters_json, "Write the device's command counters here at the end");
   app.add_option("command", command, "Command to run (after --)")->required();
   CLI11_PARSE(app, argc, argv);
@@ -182,6 +184,12 @@ int main(int argc, char** argv) {
   if (!emulator.ok()) {
     std::fprintf(stderr, "interdict-sim: %s\n", emulator.status().ToString().c_str());
     return kExitSimFailure;
+  }
+
+  if (kill_after > 0) {
+    // The device locks up at the kill point, so a command scheduled ahead of the killer thread cannot read
+    // to the end and finish before it is killed (tests of resume depend on the kill landing mid-image).
+    (*emulator)->FreezeWhen([&] { return bytes_served() >= kill_after; });
   }
 
   // A command killed mid-transfer closes its umockdev socket; replying to it must not kill the simulator

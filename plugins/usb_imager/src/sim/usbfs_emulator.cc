@@ -59,6 +59,8 @@ struct UsbfsEmulator::State {
   std::list<Urb> flying;   // submitted, not yet reapable (timeout fault)
   std::deque<Urb> ready;   // answered, waiting to be reaped
   uint64_t submitted = 0;
+  std::function<bool()> frozen;  // see UsbfsEmulator::FreezeWhen
+  bool is_frozen = false;
 
   ~State() {
     for (auto& urb : flying) umockdev_ioctl_data_unref(urb.data);
@@ -164,7 +166,8 @@ gboolean HandleIoctl(UMockdevIoctlBase*, UMockdevIoctlClient* client, gpointer u
       entry.data = urb_data;
       entry.client = client;
       ++state->submitted;
-      bool present = buffer != nullptr && state->Answer(urb, buffer, &entry);
+      if (!state->is_frozen && state->frozen) state->is_frozen = state->frozen();
+      bool present = buffer != nullptr && (state->is_frozen || state->Answer(urb, buffer, &entry));
       if (buffer != nullptr) umockdev_ioctl_data_unref(buffer);
       if (!present) {
         umockdev_ioctl_data_unref(urb_data);
@@ -290,6 +293,11 @@ UsbfsEmulator::~UsbfsEmulator() {
   }
   if (state_->handler != nullptr) g_object_unref(state_->handler);
   if (state_->testbed != nullptr) g_object_unref(state_->testbed);
+}
+
+void UsbfsEmulator::FreezeWhen(std::function<bool()> frozen) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->frozen = std::move(frozen);
 }
 
 uint64_t UsbfsEmulator::urbs_submitted() const {

@@ -9,6 +9,7 @@
 #ifndef INTERDICT_USB_IMAGER_SIM_USBFS_EMULATOR_H_
 #define INTERDICT_USB_IMAGER_SIM_USBFS_EMULATOR_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,10 @@ class UsbfsEmulator {
 
   // URBs submitted and reaped (for the log and for tests).
   uint64_t urbs_submitted() const;
+  // From the first URB submitted while `frozen()` is true, the device answers nothing (URBs stay in
+  // flight until discarded), as a handset that locks up. Used by --kill-after so that the command cannot
+  // read past the kill point, however late the killer is scheduled. Called on umockdev's ioctl thread.
+  void FreezeWhen(std::function<bool()> frozen);
   struct State;
 
  private:
