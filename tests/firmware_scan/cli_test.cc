@@ -107,6 +107,25 @@ TEST(ScanCli, DecodesAnE01InTheSandboxedWorkerAndVerifiesItsStoredHash) {
   EXPECT_EQ(integrity, "verified") << out;
 }
 
+TEST(ScanCli, E01WhoseMediaWasTamperedExitsWithFindingsEvenWithoutHits) {
+  TempDir dir;
+  std::vector<uint8_t> disk = MakeEwfTestDisk();
+  WriteFile(dir / "raw.img", disk);
+  AcquireE01(dir / "raw.img", dir / "plain", "none");
+  std::vector<uint8_t> e01 = ReadFile(dir / "plain.E01");
+  TamperChunk(e01, disk, kUserdataOffset + kRandomFromInPartition + 4321, /*fix_checksum=*/true);
+  WriteFile(dir / "tampered.E01", e01);
+  // The crypto-constants pack finds nothing in this disk: only the integrity record speaks.
+  auto [rc, out] = RunCommand(Interdict() + " scan '" + (dir / "tampered.E01").string() + "' --rules '" +
+                              (SignaturesDir() / "crypto-constants").string() + "' --cache-dir '" +
+                              (dir / "cache").string() + "' 2>&1");
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("[high] integrity: tampered.E01: evidence integrity: the decoded media does not match"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("outcome mismatch"), std::string::npos) << out;
+}
+
 TEST(RulesCli, LintTestAndVerifyPassOnTheBundledPacks) {
   std::string packs;
   for (const auto& name : BundledPacks()) packs += " '" + (SignaturesDir() / name).string() + "'";

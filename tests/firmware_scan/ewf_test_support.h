@@ -3,6 +3,9 @@
 #ifndef INTERDICT_TESTS_FIRMWARE_SCAN_EWF_TEST_SUPPORT_H_
 #define INTERDICT_TESTS_FIRMWARE_SCAN_EWF_TEST_SUPPORT_H_
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -46,6 +49,25 @@ inline void AcquireE01(const std::filesystem::path& raw, const std::filesystem::
                         (segment_bytes.empty() ? "" : " -S " + segment_bytes) + " '" + raw.string() + "' 2>&1";
   auto [rc, out] = RunCommand(command);
   ASSERT_EQ(rc, 0) << command << "\n" << out;
+}
+
+// Finds the stored (uncompressed) chunk holding media offset `media_offset` in an E01 written with
+// compression "none", changes one byte of it, and, with `fix_checksum`, rewrites the chunk's Adler-32 so
+// that only the stored media hash can tell.
+inline void TamperChunk(std::vector<uint8_t>& e01, const std::vector<uint8_t>& disk, uint64_t media_offset, bool fix_checksum) {
+  constexpr uint64_t kChunk = 32768;
+  uint64_t chunk_start = media_offset - media_offset % kChunk;
+  auto first = disk.begin() + static_cast<long>(chunk_start);
+  auto at = std::search(e01.begin(), e01.end(), first, first + 256);
+  ASSERT_NE(at, e01.end()) << "chunk not stored verbatim";
+  size_t pos = static_cast<size_t>(at - e01.begin());
+  ASSERT_LE(pos + kChunk + 4, e01.size());
+  uLong adler = adler32(adler32(0L, Z_NULL, 0), &e01[pos], kChunk);
+  ASSERT_EQ(adler, static_cast<uLong>(e01[pos + kChunk] | (e01[pos + kChunk + 1] << 8) | (e01[pos + kChunk + 2] << 16) |
+                                      (static_cast<uLong>(e01[pos + kChunk + 3]) << 24)))
+      << "the chunk's checksum is not where EnCase 6 stores it";
+  e01[pos + (media_offset - chunk_start)] ^= 0x01;
+  if (fix_checksum) Put32(e01, pos + kChunk, static_cast<uint32_t>(adler32(adler32(0L, Z_NULL, 0), &e01[pos], kChunk)));
 }
 
 }  // namespace fwtest

@@ -69,7 +69,8 @@ int ExitCodeFromRecords(const std::vector<InputResult>& results) {
     for (const std::string& line : r.lines) {
       nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
       std::string kind = j.is_object() ? j.value("kind", "") : "";
-      if (kind == "yara-match") findings = true;
+      // A container whose decoded bytes differ from its stored hash (E01) is a finding about the evidence.
+      if (kind == "yara-match" || (kind == "integrity" && j.value("outcome", "") == "mismatch")) findings = true;
       if (kind == "timeout" || kind == "limit-exceeded" || kind == "scan-error") incomplete = true;
     }
   }
