@@ -1,11 +1,12 @@
 // Expert Witness containers. E01 (EWF1, also .s01 SMART): the media is decoded through libewf (see
 // ewf_media.h) and offered as one child, "ewf:media", unpacked and scanned like a raw image, with the
 // acquisition metadata and stored hashes as the layer's info. After the media's subtree has been walked
-// the stored MD5/SHA-1 are checked against the decoded bytes (an integrity record either way).
+// the stored MD5/SHA-1 are checked against the decoded bytes: an integrity record (verified or mismatch),
+// or, when chunks could not be decoded, a corruption record saying the hashes were not verified.
 //
 // Segment sets: when the walk reads the input from a file path, the other segments (.E02, ...) beside it
-// are read too. The sandboxed worker is served one file by the host, so there a set of several segments
-// cannot be decoded; the finding says so and what to do.
+// are read too. The sandboxed worker is served one file by the host: there only the media held in that
+// segment is decoded (the rest reads as zeros), and the finding says so and what to do.
 //
 // L01 (logical evidence) and Ex01 (EWF2) are recognised and reported unsupported: libewf 20140813 reads
 // neither as media, and scanning their compressed bytes would look clean while missing almost everything.
