@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "bodies.h"
@@ -6,7 +9,9 @@
 #include "mesh_import.h"
 #include "mesh_test_util.h"
 #include "mesh_writer.h"
+#include "point_index.h"
 #include "standin_generator.h"
+#include "surface_sampler.h"
 
 namespace interdict::mesh {
 namespace {
@@ -68,6 +73,51 @@ TEST(StandInGenerator, EveryPartIsOneWatertightBody) {
       EXPECT_TRUE(MeasureBody(part.mesh).watertight) << part.id;
     }
   }
+}
+
+TEST(TriangleIndex, ClosestPointAgreesWithBruteForce) {
+  const TriangleMesh mesh = GenerateStandIn(4).mesh;
+  const TriangleIndex index(mesh);
+  ASSERT_FALSE(index.empty());
+  constexpr int kSteps = 24;
+  double longest_edge = 0;
+  for (size_t t = 0; t < mesh.triangle_count(); ++t) {
+    for (int k = 0; k < 3; ++k) longest_edge = std::max(longest_edge, (mesh.Corner(t, k) - mesh.Corner(t, (k + 1) % 3)).norm());
+  }
+  SplitMix64 rng(17);
+  for (int i = 0; i < 100; ++i) {
+    const Eigen::Vector3d p(rng.Uniform() * 120 - 60, rng.Uniform() * 120 - 60, rng.Uniform() * 120 - 60);
+    double brute = std::numeric_limits<double>::infinity();
+    // Brute force over a dense sampling of every triangle (barycentric grid) bounds the exact distance above.
+    for (size_t t = 0; t < mesh.triangle_count(); ++t) {
+      const Eigen::Vector3d a = mesh.Corner(t, 0), b = mesh.Corner(t, 1), c = mesh.Corner(t, 2);
+      for (int u = 0; u <= kSteps; ++u) {
+        for (int v = 0; u + v <= kSteps; ++v) {
+          const Eigen::Vector3d q = a + (b - a) * (u / double(kSteps)) + (c - a) * (v / double(kSteps));
+          brute = std::min(brute, (q - p).norm());
+        }
+      }
+    }
+    const TriangleIndex::Closest closest = index.ClosestTo(p);
+    EXPECT_LE(closest.distance, brute + 1e-9) << "point " << i;
+    EXPECT_NEAR((closest.point - p).norm(), closest.distance, 1e-9);
+    // Every surface point is within one grid step of a grid point, so the exact answer is not far below.
+    EXPECT_GE(closest.distance, brute - longest_edge / kSteps) << "point " << i;
+  }
+}
+
+TEST(TriangleIndex, PointOnAFaceIsAtZeroWithTheFaceNormal) {
+  const TriangleMesh mesh = GenerateStandIn(1).mesh;
+  const TriangleIndex index(mesh);
+  const Eigen::Vector3d a = mesh.Corner(0, 0), b = mesh.Corner(0, 1), c = mesh.Corner(0, 2);
+  const Eigen::Vector3d centre = (a + b + c) / 3.0;
+  const Eigen::Vector3d normal = (b - a).cross(c - a).normalized();
+  const TriangleIndex::Closest on = index.ClosestTo(centre);
+  EXPECT_NEAR(on.distance, 0.0, 1e-6);
+  const TriangleIndex::Closest above = index.ClosestTo(centre + 1e-3 * normal);
+  EXPECT_NEAR(above.distance, 1e-3, 1e-6);
+  EXPECT_TRUE(above.on_face_interior);
+  EXPECT_NEAR(std::abs(above.normal.dot(normal)), 1.0, 1e-6);
 }
 
 }  // namespace

@@ -62,14 +62,43 @@ TEST_F(MatcherTest, InchScaledCopyMatchesAndReportsTheUnit) {
 }
 
 TEST_F(MatcherTest, MirroredCopyMatchesAndReportsTheMirror) {
-  const TriangleMesh copy = TransformMesh(GenerateStandIn(5).mesh, RandomRigidMotion(9, 20), 1.0, true);
+  // bracket-6 is chiral: its own mirror image does not fit it.
+  ASSERT_FALSE(*IsAchiral(*library_, 5));
+  const TriangleMesh copy = TransformMesh(GenerateStandIn(6).mesh, RandomRigidMotion(9, 20), 1.0, true);
   Result<FileAnalysis> analysis = AnalyseMesh(Bytes(ToBinaryStl(copy)), "mirror.stl", library_);
   ASSERT_TRUE(analysis.ok());
   const BodyMatch& m = analysis->bodies.at(0).match;
-  EXPECT_EQ(m.template_id, "housing-5");
+  EXPECT_EQ(m.template_id, "bracket-6");
   EXPECT_EQ(m.tier, MatchTier::kMirroredMatch);
   EXPECT_TRUE(m.mirrored);
+  EXPECT_FALSE(m.mirror_indeterminate);
   EXPECT_LT(m.best.registration.transform.rotation.determinant(), 0);
+  // The proper copy of the same template is a plain match.
+  const TriangleMesh proper = TransformMesh(GenerateStandIn(6).mesh, RandomRigidMotion(9, 20), 1.0, false);
+  const BodyMatch p = MatchBody(DescribeBody(proper), *library_, MatchOptions{});
+  EXPECT_EQ(p.tier, MatchTier::kMatch);
+  EXPECT_FALSE(p.mirrored);
+}
+
+TEST_F(MatcherTest, MirroredCopyOfAnAchiralTemplateIsAMatchWithTheMirrorIndeterminate) {
+  // slide-3 (a lipped U channel) is mirror-symmetric within the match tolerance: its mirror image is itself.
+  ASSERT_TRUE(*IsAchiral(*library_, 2));
+  const TriangleMesh copy = TransformMesh(GenerateStandIn(3).mesh, RandomRigidMotion(9, 20), 1.0, true);
+  const BodyMatch m = MatchBody(DescribeBody(copy), *library_, MatchOptions{});
+  EXPECT_EQ(m.template_id, "slide-3");
+  EXPECT_EQ(m.tier, MatchTier::kMatch);
+  EXPECT_TRUE(m.mirror_indeterminate);
+  EXPECT_FALSE(m.mirrored);
+}
+
+TEST_F(MatcherTest, NearMissIsNeverAMatch) {
+  // One design parameter changed (a longer tube, one more tooth, a missing hole...): review or no match.
+  for (uint64_t seed : {2, 3, 4, 7, 9, 11}) {
+    const TriangleMesh near = TransformMesh(GenerateStandIn(seed, true).mesh, RandomRigidMotion(seed, 20), 1.0, false);
+    const BodyMatch m = MatchBody(DescribeBody(near), *library_, MatchOptions{});
+    EXPECT_TRUE(m.tier == MatchTier::kModified || m.tier == MatchTier::kNoMatch)
+        << "seed " << seed << ": " << m.template_id << " " << MatchTierName(m.tier);
+  }
 }
 
 TEST_F(MatcherTest, IdenticalGeometryIsAnsweredByHashWithoutRegistration) {
@@ -87,7 +116,7 @@ TEST_F(MatcherTest, UnrelatedPartIsNoMatch) {
   Result<FileAnalysis> analysis = AnalyseMesh(Bytes(ToBinaryStl(other)), "other.stl", library_);
   ASSERT_TRUE(analysis.ok());
   const MatchTier tier = analysis->bodies.at(0).match.tier;
-  EXPECT_TRUE(tier == MatchTier::kNoMatch || tier == MatchTier::kModified) << MatchTierName(tier);
+  EXPECT_EQ(tier, MatchTier::kNoMatch) << MatchTierName(tier);
 }
 
 TEST(MatcherUnits, ScaleSnapsToKnownUnitsOnly) {

@@ -1,6 +1,8 @@
 #include "accuracy_benchmark.h"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 
 #include "bodies.h"
 #include "quadric_decimation.h"
@@ -83,10 +85,18 @@ bool IsPositiveTier(MatchTier t) {
   return t == MatchTier::kIdentical || t == MatchTier::kMatch || t == MatchTier::kMirroredMatch;
 }
 
-AccuracyReport::ScoreSample Sample(Variant variant, bool positive, const BodyMatch& m, const TemplateLibrary& library) {
-  const double diagonal = std::max(library.record(m.best.template_index).diagonal, 1e-12);
-  return {variant, positive, m.best.chamfer_share, m.best.registration.score.coverage,
-          m.best.registration.score.hausdorff_p95 / diagonal, m.best.registration.score.local_deviation / diagonal};
+AccuracyReport::ScoreSample Sample(Variant variant, bool positive, const CandidateResult& c, const TemplateLibrary& library) {
+  const double diagonal = std::max(library.record(c.template_index).diagonal, 1e-12);
+  const AlignmentScore& s = c.registration.score;
+  return {variant, positive, MatchTierName(c.tier), c.descriptor_distance, c.chamfer_share, s.coverage, s.precision,
+          s.hausdorff_p95 / diagonal, s.local_deviation / diagonal, s.noise_level / diagonal, c.proportion_change,
+          s.systematic_deviation / diagonal};
+}
+
+double ThreadCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 }  // namespace
@@ -120,14 +130,7 @@ std::vector<Variant> AllVariants() {
 }
 
 double AccuracyReport::false_positive_rate() const {
-  int trials = 0, false_positives = 0;
-  for (Variant v : {Variant::kNegative, Variant::kNearMiss}) {
-    auto it = outcomes.find(v);
-    if (it == outcomes.end()) continue;
-    trials += it->second.trials;
-    false_positives += it->second.trials - it->second.correct;
-  }
-  return trials == 0 ? 0.0 : static_cast<double>(false_positives) / trials;
+  return negative_decisions == 0 ? 0.0 : static_cast<double>(false_positive_decisions) / negative_decisions;
 }
 
 TemplateLibrary BuildStandInLibrary(int templates) {
@@ -149,7 +152,9 @@ AccuracyReport RunAccuracyBenchmark(const AccuracyConfig& config) {
   TemplateLibrary library = BuildStandInLibrary(config.templates);
   for (Variant variant : config.variants) {
     VariantOutcome& outcome = report.outcomes[variant];
-    for (int i = 0; i < config.queries_per_variant; ++i) {
+    const int queries =
+        IsNegative(variant) && config.negative_queries > 0 ? config.negative_queries : config.queries_per_variant;
+    for (int i = 0; i < queries; ++i) {
       const uint64_t seed = config.seed * 1'000'003ull + static_cast<uint64_t>(variant) * 10'007ull + i;
       const int t = static_cast<int>((seed * 2654435761ull) % config.templates);
       const int a = (t + 1 + static_cast<int>(seed % 7)) % config.templates;
@@ -157,7 +162,16 @@ AccuracyReport RunAccuracyBenchmark(const AccuracyConfig& config) {
       Query query = MakeQuery(variant, t, a, b, seed);
       std::vector<TriangleMesh> parts = SplitBodies(query.mesh);
       std::vector<BodyMatch> matches;
-      for (TriangleMesh& body : parts) matches.push_back(MatchBody(DescribeBody(std::move(body)), library, config.match));
+      for (TriangleMesh& body : parts) {
+        const DescribedBody described = DescribeBody(std::move(body));
+        const auto wall_start = std::chrono::steady_clock::now();
+        const double cpu_start = ThreadCpuMs();
+        matches.push_back(MatchBody(described, library, config.match));
+        report.match_cpu_ms.push_back(ThreadCpuMs() - cpu_start);
+        report.match_wall_ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start).count());
+        report.verified_candidates.push_back(static_cast<int>(matches.back().candidates.size()));
+      }
       auto record_failure = [&](const std::string& what) {
         if (outcome.failures.size() < kMaxRecordedFailures) outcome.failures.push_back(what);
       };
@@ -166,7 +180,12 @@ AccuracyReport RunAccuracyBenchmark(const AccuracyConfig& config) {
         bool false_positive = false;
         for (const BodyMatch& m : matches) {
           ++outcome.tiers[MatchTierName(m.tier)];
-          if (m.has_template) report.scores.push_back(Sample(variant, false, m, library));
+          report.negative_decisions += static_cast<long>(library.size());
+          if (m.tier == MatchTier::kIdentical) ++report.false_positive_decisions;
+          for (const CandidateResult& c : m.candidates) {
+            report.scores.push_back(Sample(variant, false, c, library));
+            if (IsPositiveTier(c.tier)) ++report.false_positive_decisions;
+          }
           if (IsPositiveTier(m.tier)) {
             false_positive = true;
             record_failure("seed " + std::to_string(seed) + ": matched " + m.template_id + " as " + MatchTierName(m.tier));
@@ -184,11 +203,15 @@ AccuracyReport RunAccuracyBenchmark(const AccuracyConfig& config) {
         for (const BodyMatch& m : matches) {
           if (!m.has_template || m.template_id != want) continue;
           got = std::string(MatchTierName(m.tier)) + " unit=" + m.unit;
+          ++outcome.identified;
           ++outcome.tiers[MatchTierName(m.tier)];
-          report.scores.push_back(Sample(variant, true, m, library));
-          bool tier_ok = m.tier == query.expected_tier ||
-                         (query.expected_tier == MatchTier::kMatch && m.tier == MatchTier::kIdentical) ||
-                         (query.expected_tier == MatchTier::kModified && m.tier == MatchTier::kMatch);
+          if (m.tier != MatchTier::kIdentical) report.scores.push_back(Sample(variant, true, m.best, library));
+          // A mirrored copy of an achiral template is the template itself: "match" is the right answer.
+          const bool achiral = m.mirror_indeterminate;
+          const bool tier_ok = m.tier == query.expected_tier ||
+                               (query.expected_tier == MatchTier::kMatch && m.tier == MatchTier::kIdentical) ||
+                               (query.expected_tier == MatchTier::kMirroredMatch && achiral && m.tier == MatchTier::kMatch) ||
+                               (query.expected_tier == MatchTier::kModified && m.tier == MatchTier::kMatch);
           bool unit_ok = query.expected_unit.empty() || m.unit == query.expected_unit;
           if (tier_ok && unit_ok) found = true;
           break;
@@ -201,6 +224,10 @@ AccuracyReport RunAccuracyBenchmark(const AccuracyConfig& config) {
         }
       }
     }
+  }
+  for (size_t i = 0; i < library.size(); ++i) {
+    Result<bool> achiral = IsAchiral(library, i);
+    if (achiral.ok() && *achiral) report.achiral_templates.push_back(library.record(i).id);
   }
   return report;
 }

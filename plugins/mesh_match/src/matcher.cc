@@ -2,8 +2,24 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 namespace interdict::mesh {
+Result<bool> IsAchiral(TemplateLibrary& library, size_t i) {
+  INTERDICT_ASSIGN_OR_RETURN(const Registration* self, library.MirrorSelfFit(i));
+  const double diagonal = self->score.tolerance / kCoverageTolerance;
+  return diagonal > 0 && DecideFit(self->score, self->score.chamfer / diagonal) == MatchTier::kMatch;
+}
+
+double ProportionChange(const Eigen::Vector3d& q, const Eigen::Vector3d& t) {
+  if (!(q[0] > 0) || !(t[0] > 0)) return 1.0;
+  double change = 0;
+  for (int k = 1; k < 3; ++k) {
+    change = std::max(change, std::abs(std::sqrt(std::max(0.0, q[k] / q[0])) - std::sqrt(std::max(0.0, t[k] / t[0]))));
+  }
+  return change;
+}
+
 namespace {
 
 struct KnownScale {
@@ -17,19 +33,30 @@ constexpr KnownScale kKnownScales[] = {
     {0.1, "x10"},           // mm values multiplied by 10
 };
 
-MatchTier Decide(const CandidateResult& c) {
-  const AlignmentScore& s = c.registration.score;
-  const bool mirrored = c.registration.transform.mirrored();
+}  // namespace
+
+MatchTier DecideFit(const AlignmentScore& s, double chamfer_share, double proportion_change) {
   const double diagonal = s.tolerance / kCoverageTolerance;
-  const double local_share = diagonal > 0 ? s.local_deviation / diagonal : 1.0;
-  if (c.chamfer_share <= kMatchMaxChamferShare && s.coverage >= kMatchMinCoverage &&
-      local_share <= kMatchMaxLocalDeviationShare) {
-    return mirrored ? MatchTier::kMirroredMatch : MatchTier::kMatch;
+  if (!(diagonal > 0)) return MatchTier::kNoMatch;
+  const double local_share = s.local_deviation / diagonal;
+  const double p95_limit = std::max(kMatchP95FloorShare * diagonal, kMatchMaxP95ToNoise * s.noise_level);
+  if (chamfer_share <= kMatchMaxChamferShare && s.coverage >= kMatchMinCoverage && s.precision >= kMatchMinPrecision &&
+      local_share <= kMatchMaxLocalDeviationShare && proportion_change <= kMatchMaxProportionChange &&
+      s.hausdorff_p95 <= p95_limit &&
+      s.systematic_deviation <=
+          std::max(kMatchSystematicFloorShare * diagonal, kMatchMaxSystematicToNoise * s.noise_level)) {
+    return MatchTier::kMatch;
   }
-  if (c.chamfer_share <= kReviewMaxChamferShare && s.coverage >= kReviewMinCoverage) return MatchTier::kModified;
+  if (s.coverage >= kReviewMinCoverage &&
+      ((chamfer_share <= kReviewMaxChamferShare && s.precision >= kReviewMinPrecision) ||
+       (chamfer_share <= kReviewNoisyMaxChamferShare && s.precision >= kReviewNoisyMinPrecision &&
+        s.hausdorff_p95 <= kMatchMaxP95ToNoise * s.noise_level))) {
+    return MatchTier::kModified;
+  }
   return MatchTier::kNoMatch;
 }
 
+namespace {
 }  // namespace
 
 const char* MatchTierName(MatchTier tier) {
@@ -63,31 +90,78 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
     out.unit = "mm";
     return out;
   }
-  for (const auto& [index, distance] : library.Shortlist(body.descriptor, options.shortlist)) {
+  const std::vector<std::pair<size_t, double>> shortlist = library.Shortlist(body.descriptor, options.shortlist);
+  std::unique_ptr<TriangleIndex> query_triangles;  // built on the first full score, shared by all candidates
+  auto score_fully = [&](const RegistrationTarget& target, Registration* registration) {
+    if (!query_triangles) query_triangles = std::make_unique<TriangleIndex>(body.mesh);
+    ScoreFully(body, target, registration, query_triangles.get());
+  };
+  for (size_t k = 0; k < shortlist.size(); ++k) {
+    const auto& [index, distance] = shortlist[k];
     Result<const RegistrationTarget*> target = library.Target(index);
     if (!target.ok()) continue;  // a template that cannot be loaded is skipped (the pack verifier reports it)
-    const RegistrationResult reg = Register(body, **target);
+    // Both handednesses are registered with distance scores only; the locally averaged scores (the costly
+    // part) are computed for the chosen one, and only when it is close enough to be more than "no match".
+    Registration proper = RegisterHandedness(body, **target, false, ScoreDetail::kDistances);
+    Registration reflected = RegisterHandedness(body, **target, true, ScoreDetail::kDistances);
     const double diagonal = std::max((*target)->metrics.diagonal(), 1e-12);
     CandidateResult c;
     c.template_index = index;
     c.descriptor_distance = distance;
-    c.proper_chamfer_share = reg.proper.score.chamfer / diagonal;
-    c.mirrored_chamfer_share = reg.mirrored.score.chamfer / diagonal;
+    c.proportion_change = ProportionChange(body.metrics.eigenvalues, (*target)->metrics.eigenvalues);
+    c.proper_chamfer_share = proper.score.chamfer / diagonal;
+    c.mirrored_chamfer_share = reflected.score.chamfer / diagonal;
     const bool mirrored = c.mirrored_chamfer_share < kMirrorDecisionRatio * c.proper_chamfer_share;
-    c.registration = mirrored ? reg.mirrored : reg.proper;
+    c.registration = mirrored ? reflected : proper;
     c.chamfer_share = mirrored ? c.mirrored_chamfer_share : c.proper_chamfer_share;
+    if (c.chamfer_share <= kFullScoreMaxChamferShare) {
+      score_fully(**target, &c.registration);
+      c.chamfer_share = c.registration.score.chamfer / diagonal;
+      c.tier = DecideFit(c.registration.score, c.chamfer_share, c.proportion_change);
+    }
+    if (c.tier == MatchTier::kMatch) {
+      // Handedness is only claimed for a chiral template; an achiral one keeps its better-fitting alignment.
+      // A template whose mirror fit cannot be computed is treated as chiral (handedness decided as measured).
+      Result<bool> achiral = IsAchiral(library, index);
+      c.mirror_indeterminate = achiral.ok() && *achiral;
+      const bool other_fits_better = mirrored ? c.proper_chamfer_share < c.mirrored_chamfer_share
+                                              : c.mirrored_chamfer_share < c.proper_chamfer_share;
+      if (c.mirror_indeterminate && other_fits_better) {
+        Registration other = mirrored ? proper : reflected;
+        score_fully(**target, &other);
+        const double other_share = other.score.chamfer / diagonal;
+        if (DecideFit(other.score, other_share, c.proportion_change) == MatchTier::kMatch) {
+          c.registration = other;
+          c.chamfer_share = other_share;
+        }
+      } else if (!c.mirror_indeterminate && mirrored) {
+        c.tier = MatchTier::kMirroredMatch;
+      }
+    }
     out.candidates.push_back(c);
+    const bool conclusive = (c.tier == MatchTier::kMatch || c.tier == MatchTier::kMirroredMatch) &&
+                            c.chamfer_share <= kConclusiveChamferShare;
+    if (options.stop_at_conclusive_match && conclusive && k + 1 < shortlist.size() &&
+        shortlist[k + 1].second >= kConclusiveDescriptorGap * std::max(distance, 1e-12)) {
+      break;
+    }
   }
   if (out.candidates.empty()) return out;
   std::stable_sort(out.candidates.begin(), out.candidates.end(),
                    [](const CandidateResult& a, const CandidateResult& b) { return a.chamfer_share < b.chamfer_share; });
   out.has_template = true;
   out.best = out.candidates.front();
+  if (out.best.chamfer_share > kFullScoreMaxChamferShare) {
+    // Rejected on distances alone; the report still shows its coverage and local deviation.
+    Result<const RegistrationTarget*> target = library.Target(out.best.template_index);
+    if (target.ok()) score_fully(**target, &out.best.registration);
+  }
   out.template_id = library.record(out.best.template_index).id;
-  out.mirrored = out.best.registration.transform.mirrored();
+  out.mirror_indeterminate = out.best.mirror_indeterminate;
+  out.mirrored = !out.mirror_indeterminate && out.best.registration.transform.mirrored();
   out.scale_factor = out.best.registration.transform.scale;
   out.unit = UnitForScale(out.scale_factor);
-  out.tier = Decide(out.best);
+  out.tier = out.best.tier;
   return out;
 }
 

@@ -47,6 +47,20 @@ std::vector<double> LocalDeviations(const std::vector<Eigen::Vector3d>& points, 
   return out;
 }
 
+// Largest |mean signed offset| over the kSystematicNeighbours neighbours of every kSystematicStride-th point.
+double SystematicDeviation(const std::vector<Eigen::Vector3d>& points, const PointIndex& index,
+                           const std::vector<SurfaceOffset>& offsets) {
+  double worst = 0;
+  for (size_t i = 0; i < points.size(); i += kSystematicStride) {
+    const std::vector<uint32_t> neighbours = index.NearestK(points[i], kSystematicNeighbours);
+    if (neighbours.empty()) continue;
+    double along = 0;
+    for (uint32_t j : neighbours) along += offsets[j].along;
+    worst = std::max(worst, std::abs(along) / static_cast<double>(neighbours.size()));
+  }
+  return worst;
+}
+
 double Percentile(std::vector<double> values, double share) {
   if (values.empty()) return 0;
   size_t k = std::min(values.size() - 1, static_cast<size_t>(share * (values.size() - 1)));
@@ -137,6 +151,8 @@ Similarity AlignProper(const std::vector<Eigen::Vector3d>& points, const Eigen::
   std::sort(coarse.begin(), coarse.end(), [](const IcpState& a, const IcpState& b) { return a.error < b.error; });
   IcpState best;
   for (size_t i = 0; i < coarse.size() && i < kRefinedStarts; ++i) {
+    // A start whose coarse error is far above the best one's is another pose, not a contender.
+    if (i > 0 && coarse[i].error > kRefineErrorRatio * coarse[0].error) break;
     IcpState refined = RunIcp(points, kVerificationSamples, coarse[i].transform, kIcpIterations, target);
     if (refined.error < best.error) best = refined;
   }
@@ -153,12 +169,14 @@ std::unique_ptr<RegistrationTarget> RegistrationTarget::From(const DescribedBody
   target->metrics = body.metrics;
   target->spacing = n > 0 ? std::sqrt(body.metrics.area / n) : 0;
   target->index = std::make_unique<PointIndex>(target->points);
+  target->triangles = std::make_unique<TriangleIndex>(body.mesh);
   return target;
 }
 
 AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
                               const std::vector<Eigen::Vector3d>& query_normals, double query_area,
-                              const Similarity& transform, const RegistrationTarget& target) {
+                              const Similarity& transform, const RegistrationTarget& target, ScoreDetail detail,
+                              const TriangleIndex* query_triangles) {
   AlignmentScore score;
   const size_t n = query_points.size();
   if (n == 0 || target.points.empty()) return score;
@@ -169,15 +187,35 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
     moved_normals[i] = transform.rotation * query_normals[i];
   }
   const double query_spacing = std::sqrt(query_area * transform.scale * transform.scale / n);
+  const bool exact = detail == ScoreDetail::kFull && query_triangles != nullptr && !query_triangles->empty() &&
+                     target.triangles != nullptr && !target.triangles->empty() && transform.scale > 0;
+  // An exact offset is signed (along the face normal) inside a face, so that noise averages out locally;
+  // past an edge or corner (a gap, a missing face) it is unsigned and does not.
+  auto exact_offset = [](const TriangleIndex::Closest& c, const Eigen::Vector3d& p, double scale) {
+    SurfaceOffset o;
+    if (c.on_face_interior) o.along = scale * (p - c.point).dot(c.normal);
+    else o.excess = scale * c.distance;
+    return o;
+  };
   std::vector<SurfaceOffset> forward(n);
   for (size_t i = 0; i < n; ++i) {
+    if (exact) {
+      forward[i] = exact_offset(target.triangles->ClosestTo(moved[i]), moved[i], 1.0);
+      continue;
+    }
     double d2;
     size_t j = target.index->Nearest(moved[i], &d2);
     forward[i] = OffsetFromSurface(moved[i] - target.points[j], target.normals[j], target.spacing);
   }
   PointIndex moved_index(moved);
   std::vector<SurfaceOffset> backward(target.points.size());
+  const Eigen::Matrix3d inverse_rotation = transform.rotation.transpose();
   for (size_t j = 0; j < target.points.size(); ++j) {
+    if (exact) {
+      const Eigen::Vector3d p = inverse_rotation * (target.points[j] - transform.translation) / transform.scale;
+      backward[j] = exact_offset(query_triangles->ClosestTo(p), p, transform.scale);
+      continue;
+    }
     double d2;
     size_t i = moved_index.Nearest(target.points[j], &d2);
     backward[j] = OffsetFromSurface(target.points[j] - moved[i], moved_normals[i], query_spacing);
@@ -188,41 +226,65 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
     return d;
   };
   const std::vector<double> forward_d = distances(forward), backward_d = distances(backward);
-  const std::vector<double> forward_local = LocalDeviations(moved, moved_index, forward);
-  const std::vector<double> backward_local = LocalDeviations(target.points, *target.index, backward);
   auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
-  auto within = [&](const std::vector<double>& v) {
-    return static_cast<double>(std::count_if(v.begin(), v.end(), [&](double d) { return d <= score.tolerance; })) /
-           v.size();
-  };
   score.chamfer = 0.5 * (mean(forward_d) + mean(backward_d));
   score.hausdorff = std::max(*std::max_element(forward_d.begin(), forward_d.end()),
                              *std::max_element(backward_d.begin(), backward_d.end()));
   score.hausdorff_p95 = std::max(Percentile(forward_d, 0.95), Percentile(backward_d, 0.95));
+  score.noise_level = std::max(Percentile(forward_d, 0.5), Percentile(backward_d, 0.5));
+  if (detail == ScoreDetail::kDistances) return score;
+  const std::vector<double> forward_local = LocalDeviations(moved, moved_index, forward);
+  const std::vector<double> backward_local = LocalDeviations(target.points, *target.index, backward);
+  auto within = [&](const std::vector<double>& v) {
+    return static_cast<double>(std::count_if(v.begin(), v.end(), [&](double d) { return d <= score.tolerance; })) /
+           v.size();
+  };
   score.coverage = within(backward_local);
   score.precision = within(forward_local);
   score.raw_coverage = within(backward_d);
+  score.systematic_deviation = std::max(SystematicDeviation(moved, moved_index, forward),
+                                        SystematicDeviation(target.points, *target.index, backward));
   score.local_deviation = std::max(Percentile(forward_local, kLocalDeviationPercentile),
                                    Percentile(backward_local, kLocalDeviationPercentile));
   return score;
 }
 
-RegistrationResult Register(const DescribedBody& query, const RegistrationTarget& target) {
-  RegistrationResult result;
+Registration RegisterHandedness(const DescribedBody& query, const RegistrationTarget& target, bool mirrored,
+                                ScoreDetail detail) {
+  Registration out;
   const BodyMetrics& q = query.metrics;
   const std::vector<Eigen::Vector3d>& points = query.samples.points;
-  // Proper alignment.
-  result.proper.transform = AlignProper(points, q.centroid, q.axes, q.eigenvalues, q.rms_radius, target);
-  result.proper.score = ScoreAlignment(points, query.samples.normals, q.area, result.proper.transform, target);
-  // Mirrored alignment: reflect the query (x -> -x), align properly, then fold the reflection back in.
-  const Eigen::Matrix3d flip = Eigen::Vector3d(-1, 1, 1).asDiagonal();
-  std::vector<Eigen::Vector3d> reflected(points.size());
-  for (size_t i = 0; i < points.size(); ++i) reflected[i] = flip * points[i];
-  Similarity mirrored = AlignProper(reflected, flip * q.centroid, flip * q.axes, q.eigenvalues, q.rms_radius, target);
-  mirrored.rotation = mirrored.rotation * flip;
-  result.mirrored.transform = mirrored;
-  result.mirrored.score = ScoreAlignment(points, query.samples.normals, q.area, mirrored, target);
-  return result;
+  if (!mirrored) {
+    out.transform = AlignProper(points, q.centroid, q.axes, q.eigenvalues, q.rms_radius, target);
+  } else {
+    // Reflect the query (x -> -x), align properly, then fold the reflection back in.
+    const Eigen::Matrix3d flip = Eigen::Vector3d(-1, 1, 1).asDiagonal();
+    std::vector<Eigen::Vector3d> reflected(points.size());
+    for (size_t i = 0; i < points.size(); ++i) reflected[i] = flip * points[i];
+    out.transform = AlignProper(reflected, flip * q.centroid, flip * q.axes, q.eigenvalues, q.rms_radius, target);
+    out.transform.rotation = out.transform.rotation * flip;
+  }
+  if (detail == ScoreDetail::kFull) {
+    ScoreFully(query, target, &out);
+  } else {
+    out.score = ScoreAlignment(points, query.samples.normals, q.area, out.transform, target, detail);
+  }
+  return out;
+}
+
+void ScoreFully(const DescribedBody& query, const RegistrationTarget& target, Registration* registration,
+                const TriangleIndex* query_triangles) {
+  std::unique_ptr<TriangleIndex> own;
+  if (query_triangles == nullptr) {
+    own = std::make_unique<TriangleIndex>(query.mesh);
+    query_triangles = own.get();
+  }
+  registration->score = ScoreAlignment(query.samples.points, query.samples.normals, query.metrics.area,
+                                       registration->transform, target, ScoreDetail::kFull, query_triangles);
+}
+
+RegistrationResult Register(const DescribedBody& query, const RegistrationTarget& target) {
+  return {RegisterHandedness(query, target, false), RegisterHandedness(query, target, true)};
 }
 
 }  // namespace interdict::mesh

@@ -7,7 +7,9 @@
 // coarse ICP steps, and the best proper and best mirrored start are refined by trimmed ICP (Umeyama with
 // scale, closest kIcpTrimFraction of pairs). Scores are in template units (mm): symmetric Chamfer, Hausdorff
 // (max and 95th percentile) and coverage = share of the template surface within the tolerance of the
-// aligned query, precision = the reverse; distances are point-to-surface approximations (point-to-plane at
+// aligned query, precision = the reverse. Full scores use exact point-to-triangle distances (samples of one
+// side against the triangles of the other) when both meshes are at hand; the distance-only scores used to
+// pick the handedness and to reject far candidates are point-to-surface approximations (point-to-plane at
 // the nearest sample, with the in-plane excess beyond the sample spacing added back). Coverage, precision and
 // local deviation use deviations averaged over each sample's kLocalDeviationNeighbours neighbours, so scan
 // noise does not read as a difference while real edits do; Chamfer and Hausdorff are the raw distances.
@@ -29,14 +31,17 @@ namespace interdict::mesh {
 inline constexpr double kAmbiguousEigenRatio = 0.85;  // λ_{k+1}/λ_k above this: axes may swap
 inline constexpr int kCoarseIcpSamples = 250;
 inline constexpr int kCoarseIcpIterations = 4;
-inline constexpr size_t kRefinedStarts = 3;       // coarse starts refined fully, per handedness
+inline constexpr size_t kRefinedStarts = 3;       // coarse starts refined fully, per handedness...
+inline constexpr double kRefineErrorRatio = 4.0;  // ...unless their coarse error exceeds 4x the best one's
 inline constexpr double kIcpConvergence = 1e-6;      // relative change of the trimmed mean squared error
 inline constexpr double kCoverageTolerance = 0.01;   // share of the template diagonal
 // Local deviation averages the signed point-to-surface offsets of each sample's neighbours: random noise
 // averages out, a systematic difference (an extra tooth, a longer tab, a filled hole) does not.
 inline constexpr size_t kLocalDeviationNeighbours = 32;
 inline constexpr double kLocalDeviationPercentile = 0.99;
-inline constexpr int kInPlaneStarts = 6;              // extra starts about an axis of a near-circular section
+inline constexpr int kInPlaneStarts = 6;
+inline constexpr size_t kSystematicNeighbours = 256;
+inline constexpr size_t kSystematicStride = 8;              // extra starts about an axis of a near-circular section
 
 struct Similarity {
   Eigen::Matrix3d rotation = Eigen::Matrix3d::Identity();  // orthogonal; det -1 when mirrored
@@ -55,6 +60,13 @@ struct AlignmentScore {
   double raw_coverage = 0;   // template samples whose own distance is within tolerance
   double local_deviation = 0;  // 99th percentile of the locally averaged deviation, both directions
   double tolerance = 0;      // the tolerance used (template units)
+  // Robust noise level: the larger of the two directed median distances. Scan-like noise moves every sample,
+  // so the median rises with it; an edit (a longer tab, a missing hole) moves a few and leaves it near zero.
+  double noise_level = 0;
+  // Largest signed offset averaged over a wide patch (kSystematicNeighbours samples around every
+  // kSystematicStride-th sample): random noise tilts facets both ways and averages out over a patch, a
+  // changed dimension (a longer tab, a thicker wall) shifts a whole patch one way and does not.
+  double systematic_deviation = 0;
 };
 
 // The template side, prepared once and reused for every query.
@@ -64,9 +76,15 @@ struct RegistrationTarget {
   BodyMetrics metrics;
   double spacing = 0;  // typical distance between neighbouring samples
   std::unique_ptr<PointIndex> index;
+  std::unique_ptr<TriangleIndex> triangles;  // exact distances for full scores
 
   static std::unique_ptr<RegistrationTarget> From(const DescribedBody& body, int sample_count);
 };
+
+// How much of AlignmentScore to compute: kDistances fills chamfer, Hausdorff and noise_level only (no
+// locally averaged deviations, no coverage or precision), for deciding handedness or rejecting a candidate
+// cheaply; kFull fills everything.
+enum class ScoreDetail { kDistances, kFull };
 
 struct Registration {
   Similarity transform;  // query coordinates -> template coordinates
@@ -80,10 +98,21 @@ struct RegistrationResult {
 
 RegistrationResult Register(const DescribedBody& query, const RegistrationTarget& target);
 
+// One handedness only: the best proper (mirrored = false) or reflected alignment of query onto target.
+// Register() is both of these.
+Registration RegisterHandedness(const DescribedBody& query, const RegistrationTarget& target, bool mirrored,
+                                ScoreDetail detail = ScoreDetail::kFull);
+
 // Scores an alignment without optimising it (used by Register and by tests).
 AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
                               const std::vector<Eigen::Vector3d>& query_normals, double query_area,
-                              const Similarity& transform, const RegistrationTarget& target);
+                              const Similarity& transform, const RegistrationTarget& target,
+                              ScoreDetail detail = ScoreDetail::kFull,
+                              const TriangleIndex* query_triangles = nullptr);
+// Rescores a registration of query in full (after a kDistances registration was chosen). query_triangles,
+// when given, is TriangleIndex(query.mesh) built once by the caller for several candidates.
+void ScoreFully(const DescribedBody& query, const RegistrationTarget& target, Registration* registration,
+                const TriangleIndex* query_triangles = nullptr);
 
 }  // namespace interdict::mesh
 

@@ -100,4 +100,12 @@ Result<const RegistrationTarget*> TemplateLibrary::Target(size_t i) {
   return raw;
 }
 
+Result<const Registration*> TemplateLibrary::MirrorSelfFit(size_t i) {
+  auto found = mirror_fits_.find(i);
+  if (found != mirror_fits_.end()) return &found->second;
+  INTERDICT_ASSIGN_OR_RETURN(const RegistrationTarget* target, Target(i));
+  INTERDICT_ASSIGN_OR_RETURN(const DescribedBody* body, Body(i));
+  return &mirror_fits_.emplace(i, RegisterHandedness(*body, *target, true)).first->second;
+}
+
 }  // namespace interdict::mesh

@@ -2,7 +2,7 @@
 // a k-d tree over the descriptors for retrieval (nanoflann, L1 metric: sublinear in the number of templates
 // when descriptors cluster, never worse than a scan), and registration targets built on first use from the
 // template's mesh (so a 10,000-template library costs descriptors, not meshes, in RAM).
-// Not thread-safe: Target() fills a cache. One library per thread, or guard it.
+// Not thread-safe: Target(), Body() and MirrorSelfFit() fill caches. One library per thread, or guard it.
 #ifndef INTERDICT_MESH_MATCH_TEMPLATE_LIBRARY_H_
 #define INTERDICT_MESH_MATCH_TEMPLATE_LIBRARY_H_
 
@@ -54,6 +54,10 @@ class TemplateLibrary {
   // The registration target (and described body) of template i, loading and describing its mesh once.
   Result<const RegistrationTarget*> Target(size_t i);
   Result<const DescribedBody*> Body(size_t i);
+  // The best reflected alignment of template i onto itself, computed once on first use and cached with the
+  // template. If it fits within the match thresholds the template is (nearly) achiral, its mirror image is
+  // itself, and "mirrored" cannot be decided for it (the matcher interprets this; see matcher.h).
+  Result<const Registration*> MirrorSelfFit(size_t i);
 
  private:
   struct DescriptorTree;
@@ -65,6 +69,7 @@ class TemplateLibrary {
   std::map<std::string, size_t> by_quantised_;
   std::map<size_t, std::unique_ptr<DescribedBody>> bodies_;
   std::map<size_t, std::unique_ptr<RegistrationTarget>> targets_;
+  std::map<size_t, Registration> mirror_fits_;
 };
 
 }  // namespace interdict::mesh
