@@ -127,6 +127,7 @@ std::vector<nlohmann::json> AnalysisFindings(const FileAnalysis& analysis, std::
       const AlignmentScore& s = m.best.registration.score;
       const Similarity& t = m.best.registration.transform;
       f["mirrored"] = m.mirrored;
+      f["mirror_indeterminate"] = m.mirror_indeterminate;  // the template is its own mirror image
       f["scale_factor"] = m.scale_factor;
       f["unit"] = m.unit.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.unit);
       f["transform"] = {{"rotation", Matrix(t.rotation)}, {"scale", t.scale}, {"translation", Vector(t.translation)}};
@@ -140,6 +141,7 @@ std::vector<nlohmann::json> AnalysisFindings(const FileAnalysis& analysis, std::
                             "template " + m.template_id + (m.mirrored ? " mirrored" : "") + ", chamfer " +
                             Format("%.3g", s.chamfer) + " mm, coverage " + Format("%.1f", 100 * s.coverage) + "%";
       if (!m.unit.empty() && m.unit != "mm") summary += ", file in " + m.unit;
+      if (m.mirror_indeterminate) summary += ", mirror indeterminate (the template is its own mirror image)";
       f["summary"] = summary;
     }
     findings.push_back(std::move(f));
