@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The same rows against tables holding one row of each kind whose ids the fuzzer may hit.
   StoredTables tables;
   tables.findings.push_back({1, text.substr(0, 64)});
-  tables.jobs.push_back({1, "p", "1", "", "completed", "", 1});
+  tables.jobs.push_back({1, "p", "1", "", "completed", "", 1, text.substr(0, 48)});
   tables.evidence.push_back({1, "u", "l", "file", "s", "", text.substr(0, 32)});
   tables.artifacts.push_back({std::string(64, 'a'), 3, "", "", "", ""});
   CrossCheckTablesWithAudit(rows, tables);
