@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Demo step: acquire the synthetic handset over the emulated USB link (interdict-sim, umockdev) into the
-# case as a raw image, verifying both ways (re-read the device, read the image back). Raw, because the
-# analysis step that follows unpacks exactly what was acquired, and the scanner does not decode E01 yet
-# (an E01 is reported as unsupported, never as clean). `--format e01` works the same way for labs that
-# hand the image on to other tools.
+# case as an E01 (Expert Witness) image with the case metadata, verifying both ways (re-read the device,
+# read the image back). The analysis step that follows decodes the E01 in the sandboxed scanner, checks the
+# MD5 stored in it, and unpacks the media inside, as labs do with the E01s they keep.
 set -euo pipefail
 image=$DEMO_DIR/samples/handset.img
 if [ ! -f "$image" ]; then
@@ -26,6 +25,6 @@ else
   target=(--out "$DEMO_DIR/acquisition")
 fi
 "$BUILD_DIR/bin/interdict-sim" --mass-storage "$device" -- \
-  "$INTERDICT" acquire --source usb:3412:cdab "${target[@]}" --format raw --verify \
+  "$INTERDICT" acquire --source usb:3412:cdab "${target[@]}" --format e01 --verify \
   --case-number DEMO-001 --evidence-number HANDSET-1 --examiner "Demo Examiner" \
   --description "synthetic handset, acquired over emulated USB mass storage"

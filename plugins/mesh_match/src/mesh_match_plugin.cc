@@ -57,7 +57,11 @@ class MeshMatchPlugin {
       pack_dir = bundled->string();
       if (!config.contains("trusted_keys")) {
         Result<std::vector<std::string>> keys = LoadTrustedPackKeys(DefaultTemplateTrustedKeysDir());
-        if (keys.ok()) config["trusted_keys"] = *keys;
+        if (!keys.ok()) {  // a damaged key folder must not read as "the pack's signer is not trusted"
+          *error = "trusted template-pack keys: " + keys.status().ToString();
+          return nullptr;
+        }
+        config["trusted_keys"] = *keys;
       }
     }
     Result<TemplatePack> pack = LoadTemplatePack(pack_dir);
