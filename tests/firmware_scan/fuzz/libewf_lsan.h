@@ -6,7 +6,11 @@
 #ifndef INTERDICT_TESTS_FIRMWARE_SCAN_FUZZ_LIBEWF_LSAN_H_
 #define INTERDICT_TESTS_FIRMWARE_SCAN_FUZZ_LIBEWF_LSAN_H_
 
-extern "C" const char* __lsan_default_suppressions();
-extern "C" const char* __lsan_default_suppressions() { return "leak:libewf_chunk_data_initialize\n"; }
+// Default visibility: the project builds with -fvisibility=hidden, and GCC's shared ASan runtime finds the
+// hook only through the executable's dynamic symbol table (clang's static runtime finds it either way).
+extern "C" __attribute__((visibility("default"), used)) const char* __lsan_default_suppressions();
+extern "C" __attribute__((visibility("default"), used)) const char* __lsan_default_suppressions() {
+  return "leak:libewf_chunk_data_initialize\n";
+}
 
 #endif  // INTERDICT_TESTS_FIRMWARE_SCAN_FUZZ_LIBEWF_LSAN_H_
