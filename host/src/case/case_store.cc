@@ -185,11 +185,12 @@ class SqliteCaseStore final : public CaseStore {
   // longer exists. Returns how many were finished.
   Result<int> RecoverAbandonedJobs(const std::string& actor) {
     INTERDICT_RETURN_IF_ERROR(RefuseIfReadOnly());
-    INTERDICT_ASSIGN_OR_RETURN(std::vector<JobRecord> jobs, ListJobs());
+    // Every writable open runs this: read only the running jobs, not the case's whole job history.
+    INTERDICT_ASSIGN_OR_RETURN(std::vector<JobRecord> running, SelectJobs("outcome = 'running'"));
     const nlohmann::json self = CurrentProcessRunner();
     int recovered = 0;
-    for (const JobRecord& job : jobs) {
-      if (job.outcome != "running" || !RunnerIsGone(job.runner, self)) continue;
+    for (const JobRecord& job : running) {
+      if (!RunnerIsGone(job.runner, self)) continue;
       const std::string message = "the process that ran this job (pid " + job.runner["pid"].dump() + " on " +
                                   job.runner.value("host", std::string("?")) +
                                   ") ended without recording an outcome; the job's results are incomplete, "
@@ -405,7 +406,10 @@ class SqliteCaseStore final : public CaseStore {
     });
   }
 
-  Result<std::vector<JobRecord>> ListJobs() override {
+  Result<std::vector<JobRecord>> ListJobs() override { return SelectJobs(""); }
+
+  // The job rows matching `where` (an SQL condition without user input, "" for all), in id order.
+  Result<std::vector<JobRecord>> SelectJobs(const std::string& where) {
     std::lock_guard lock(mutex_);
     INTERDICT_ASSIGN_OR_RETURN(
         SqliteStatement select,
@@ -413,7 +417,8 @@ class SqliteCaseStore final : public CaseStore {
                                  "pack_digests, outcome, attempts, message, started_utc, finished_utc, "
                                  "findings_count, ") +
                      // A v1 case opened read-only has no runner column.
-                     (schema_version_ >= 2 ? "runner" : "''") + " FROM jobs ORDER BY id"));
+                     (schema_version_ >= 2 ? "runner" : "''") + " FROM jobs " +
+                     (where.empty() ? "" : "WHERE " + where + " ") + "ORDER BY id"));
     std::vector<JobRecord> out;
     INTERDICT_RETURN_IF_ERROR(select.ForEachRow([&](const SqliteStatement& row) {
       JobRecord job;
