@@ -122,7 +122,7 @@ class EwfMedia final : public ByteSource {
   std::unique_ptr<Handles> handles_;
   EwfMetadata metadata_;
   mutable std::mutex mutex_;
-  // Built once in Open (MultiHasher's move-assignment would leak the replaced digest contexts).
+  // Built in Open once the stored hashes say which digests to compute.
   mutable std::optional<MultiHasher> hasher_;
   mutable uint64_t hashed_ = 0;  // media bytes [0, hashed_) went through hasher_
   mutable std::optional<Digests> digests_;
