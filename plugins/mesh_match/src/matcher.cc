@@ -118,6 +118,20 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
       score_fully(**target, &c.registration);
       c.chamfer_share = c.registration.score.chamfer / diagonal;
       c.tier = DecideFit(c.registration.score, c.chamfer_share, c.proportion_change);
+      // A close fit that is not a match may sit one tooth off on a near-symmetric part (see
+      // TurnAboutSymmetryAxis); the turned pose is kept when it decides better or fits closer.
+      Registration turned = c.registration;
+      if (c.tier != MatchTier::kMatch && c.chamfer_share <= kMatchMaxChamferShare &&
+          TurnAboutSymmetryAxis(body, **target, &turned)) {
+        score_fully(**target, &turned);
+        const double turned_share = turned.score.chamfer / diagonal;
+        const MatchTier turned_tier = DecideFit(turned.score, turned_share, c.proportion_change);
+        if (turned_tier < c.tier || (turned_tier == c.tier && turned_share < c.chamfer_share)) {
+          c.registration = turned;
+          c.chamfer_share = turned_share;
+          c.tier = turned_tier;
+        }
+      }
     }
     if (c.tier == MatchTier::kMatch) {
       // Handedness is only claimed for a chiral template; an achiral one keeps its better-fitting alignment.

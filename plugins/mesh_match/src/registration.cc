@@ -6,6 +6,7 @@
 #include <limits>
 #include <numbers>
 #include <numeric>
+#include <optional>
 
 #include <Eigen/Geometry>
 
@@ -159,7 +160,92 @@ Similarity AlignProper(const std::vector<Eigen::Vector3d>& points, const Eigen::
   return best.transform;
 }
 
+// Untrimmed mean distance from the transformed points to the template surface: exact (point to triangle) when
+// the template mesh is at hand, else to the nearest template sample.
+double UntrimmedMeanDistance(const std::vector<Eigen::Vector3d>& points, size_t count, const Similarity& transform,
+                             const RegistrationTarget& target) {
+  count = std::min(count, points.size());
+  if (count == 0) return std::numeric_limits<double>::infinity();
+  const bool exact = target.triangles != nullptr && !target.triangles->empty();
+  double sum = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const Eigen::Vector3d p = transform.Apply(points[i]);
+    if (exact) {
+      sum += target.triangles->ClosestTo(p).distance;
+    } else {
+      double d2;
+      target.index->Nearest(p, &d2);
+      sum += std::sqrt(d2);
+    }
+  }
+  return sum / count;
+}
+
+// The template's symmetry axis (unit, template coordinates), or nullopt when no single axis stands apart.
+std::optional<Eigen::Vector3d> NearSymmetryAxis(const BodyMetrics& t) {
+  auto close = [](double a, double b) { return a > 0 && b / a > kAmbiguousEigenRatio; };
+  const bool close01 = close(t.eigenvalues[0], t.eigenvalues[1]);
+  const bool close12 = close(t.eigenvalues[1], t.eigenvalues[2]);
+  if (close01 == close12) return std::nullopt;  // no close pair, or all three close (no single axis)
+  return Eigen::Vector3d(t.axes.col(close01 ? 2 : 0).normalized());
+}
+
 }  // namespace
+
+bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget& target, Registration* registration) {
+  const std::optional<Eigen::Vector3d> axis = NearSymmetryAxis(target.metrics);
+  if (!axis || target.points.empty()) return false;
+  // ICP fits proper rotations only: a mirrored registration is searched on the reflected query (as
+  // RegisterHandedness does) and the reflection folded back in at the end.
+  const bool mirrored = registration->transform.mirrored();
+  const Eigen::Matrix3d flip = Eigen::Vector3d(-1, 1, 1).asDiagonal();
+  std::vector<Eigen::Vector3d> reflected;
+  if (mirrored) {
+    reflected.reserve(query.samples.points.size());
+    for (const Eigen::Vector3d& p : query.samples.points) reflected.push_back(flip * p);
+  }
+  const std::vector<Eigen::Vector3d>& points = mirrored ? reflected : query.samples.points;
+  Similarity original = registration->transform;
+  if (mirrored) original.rotation = original.rotation * flip;
+  // Every pose is compared after the same short refinement, so that none wins by being better converged.
+  auto settle = [&](const Similarity& start) {
+    return RunIcp(points, kVerificationSamples, start, kSymmetryTurnRefineIterations, target).transform;
+  };
+  const Similarity settled_original = settle(original);
+  const double original_error = UntrimmedMeanDistance(points, kVerificationSamples, settled_original, target);
+  const double original_trimmed = RunIcp(points, kCoarseIcpSamples, original, 1, target).error;
+  const Eigen::Vector3d& centre = target.metrics.centroid;
+  const double same_cos = std::cos(kSymmetryTurnSameDegrees * std::numbers::pi / 180.0);
+  std::vector<Eigen::Matrix3d> seen = {original.rotation};
+  Similarity best;
+  double best_error = std::numeric_limits<double>::infinity();
+  for (int step = 1; step < kSymmetryTurnSteps; ++step) {
+    const Eigen::Matrix3d turn =
+        Eigen::AngleAxisd(2 * std::numbers::pi * step / kSymmetryTurnSteps, *axis).toRotationMatrix();
+    Similarity start = original;
+    start.rotation = turn * original.rotation;
+    start.translation = centre + turn * (original.translation - centre);
+    const IcpState coarse = RunIcp(points, kCoarseIcpSamples, start, kCoarseIcpIterations, target);
+    // Only turns that settled onto another tooth (a trimmed error like the original's) are worth refining,
+    // and each tooth once.
+    if (!(coarse.error <= kSymmetryTurnCoarseRatio * original_trimmed)) continue;
+    auto same_pose = [&](const Eigen::Matrix3d& r) {
+      return ((r.transpose() * coarse.transform.rotation).trace() - 1) / 2 > same_cos;
+    };
+    if (std::any_of(seen.begin(), seen.end(), same_pose)) continue;
+    seen.push_back(coarse.transform.rotation);
+    const Similarity settled = settle(coarse.transform);
+    const double error = UntrimmedMeanDistance(points, kVerificationSamples, settled, target);
+    if (error < best_error) {
+      best_error = error;
+      best = settled;
+    }
+  }
+  if (!(best_error < kSymmetryTurnGain * original_error)) return false;
+  registration->transform = RunIcp(points, kVerificationSamples, best, kIcpIterations, target).transform;
+  if (mirrored) registration->transform.rotation = registration->transform.rotation * flip;
+  return true;
+}
 
 std::unique_ptr<RegistrationTarget> RegistrationTarget::From(const DescribedBody& body, int sample_count) {
   auto target = std::make_unique<RegistrationTarget>();

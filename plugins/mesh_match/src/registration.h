@@ -41,7 +41,18 @@ inline constexpr size_t kLocalDeviationNeighbours = 32;
 inline constexpr double kLocalDeviationPercentile = 0.99;
 inline constexpr int kInPlaneStarts = 6;
 inline constexpr size_t kSystematicNeighbours = 256;
-inline constexpr size_t kSystematicStride = 8;              // extra starts about an axis of a near-circular section
+inline constexpr size_t kSystematicStride = 8;
+// Turns tried about a near-symmetry axis by TurnAboutSymmetryAxis (10 degrees apart: a gear of up to 36 teeth
+// has a start within half a tooth of every tooth). A turn is refined only when its coarse trimmed error is
+// within kSymmetryTurnCoarseRatio of the original pose's (it settled onto a tooth) and it ended more than
+// kSymmetryTurnSameDegrees from every pose already refined; every pose is refined by
+// kSymmetryTurnRefineIterations ICP steps, and a turned pose replaces the original only when its untrimmed
+// mean distance is below kSymmetryTurnGain times the original's.
+inline constexpr int kSymmetryTurnSteps = 36;
+inline constexpr double kSymmetryTurnCoarseRatio = 1.5;
+inline constexpr double kSymmetryTurnSameDegrees = 2.0;
+inline constexpr int kSymmetryTurnRefineIterations = 8;
+inline constexpr double kSymmetryTurnGain = 0.8;
 
 struct Similarity {
   Eigen::Matrix3d rotation = Eigen::Matrix3d::Identity();  // orthogonal; det -1 when mirrored
@@ -102,6 +113,16 @@ RegistrationResult Register(const DescribedBody& query, const RegistrationTarget
 // Register() is both of these.
 Registration RegisterHandedness(const DescribedBody& query, const RegistrationTarget& target, bool mirrored,
                                 ScoreDetail detail = ScoreDetail::kFull);
+
+// A part whose section is almost rotationally symmetric (a gear, a keyed shaft or tube) has one ICP minimum
+// per tooth, and trimmed ICP cannot tell them apart: the few pairs that break the symmetry (a keyway, a flat)
+// are the ones trimming discards, so the refined pose can sit one tooth off with only that feature misfitting.
+// This turns the registration about the template's symmetry axis (the principal axis whose eigenvalue stands
+// apart from two close ones) in kSymmetryTurnSteps steps, lets each turn settle onto the nearest tooth with a
+// few coarse ICP steps, and scores every distinct pose by its untrimmed mean distance (which the symmetry-breaking
+// feature does enter). The best one is refined and replaces *registration (transform only; the caller rescores)
+// when it is clearly better. Returns whether it did; false also when the template has no such axis.
+bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget& target, Registration* registration);
 
 // Scores an alignment without optimising it (used by Register and by tests).
 AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
