@@ -65,6 +65,30 @@ TEST(BodyMetrics, HoleIsNotWatertight) {
   EXPECT_EQ(m.boundary_edges, 3u);
 }
 
+TEST(BodyMetrics, CubeFaceDiagonalsAreItsFlatEdges) {
+  // 12 triangles, 18 edges: the 12 cube edges (90 degrees) and one diagonal per face (coplanar pair).
+  const BodyMetrics m = MeasureBody(Cube(3.0f, Eigen::Vector3f(200, -150, 90)));
+  EXPECT_EQ(m.interior_edges, 18u);
+  EXPECT_EQ(m.flat_edges, 6u);
+  EXPECT_TRUE(m.noise_free());
+}
+
+TEST(BodyMetrics, VertexNoiseLeavesNoCoplanarFacets) {
+  for (uint64_t seed : {1, 2, 3, 4, 5, 6}) {
+    const TriangleMesh clean = GenerateStandIn(seed).mesh;
+    EXPECT_TRUE(MeasureBody(clean).noise_free()) << seed;
+    EXPECT_TRUE(MeasureBody(TransformMesh(clean, RandomRigidMotion(seed, 200), 1 / 25.4, true)).noise_free()) << seed;
+    const BodyMetrics noisy = MeasureBody(AddVertexNoise(clean, 0.002, seed));
+    EXPECT_FALSE(noisy.noise_free()) << seed << ": " << noisy.flat_edge_share();
+  }
+  // A hole's rim edges are boundary edges, not interior ones.
+  TriangleMesh open = Cube();
+  open.triangles.pop_back();
+  const BodyMetrics m = MeasureBody(open);
+  EXPECT_EQ(m.interior_edges, 15u);
+  EXPECT_EQ(m.boundary_edges, 3u);
+}
+
 TEST(StandInGenerator, EveryPartIsOneWatertightBody) {
   for (uint64_t seed = 1; seed <= 300; ++seed) {
     for (bool near : {false, true}) {

@@ -14,7 +14,9 @@ namespace {
 // a in out(b) is a short scan. By hand rather than a hash map because the map cost ~0.3 s per million
 // triangles (bench/mesh_match/SPEED.md) and this is ~10x less, with sequential memory access.
 // Rules, per undirected edge {a, b}: used more than once in one direction, or more than twice in all, is
-// non-manifold (counted once); used once in one direction only is a boundary edge.
+// non-manifold (counted once); used once in one direction only is a boundary edge; used once in each
+// direction is an interior edge, and flat when its two triangles are coplanar (the CSR table also records the
+// triangle of each directed edge for that).
 void CountEdges(const TriangleMesh& body, BodyMetrics* m) {
   const size_t vertex_count = body.vertices.size();
   std::vector<uint32_t> start(vertex_count + 1, 0);
@@ -23,15 +25,29 @@ void CountEdges(const TriangleMesh& body, BodyMetrics* m) {
   }
   for (size_t v = 0; v < vertex_count; ++v) start[v + 1] += start[v];
   std::vector<uint32_t> fill(start.begin(), start.end() - 1);
-  std::vector<uint32_t> targets(start[vertex_count]);
-  for (const Triangle& t : body.triangles) {
-    for (int k = 0; k < 3; ++k) targets[fill[t[k]]++] = t[(k + 1) % 3];
+  std::vector<uint32_t> targets(start[vertex_count]), faces(start[vertex_count]);
+  for (uint32_t f = 0; f < body.triangles.size(); ++f) {
+    const Triangle& t = body.triangles[f];
+    for (int k = 0; k < 3; ++k) {
+      faces[fill[t[k]]] = f;
+      targets[fill[t[k]]++] = t[(k + 1) % 3];
+    }
   }
-  auto count_in = [&](uint32_t from, uint32_t to) {
+  auto count_in = [&](uint32_t from, uint32_t to, uint32_t* last) {
     uint32_t n = 0;
-    for (uint32_t e = start[from]; e < start[from + 1]; ++e) n += targets[e] == to ? 1 : 0;
+    for (uint32_t e = start[from]; e < start[from + 1]; ++e) {
+      if (targets[e] == to) {
+        ++n;
+        *last = e;
+      }
+    }
     return n;
   };
+  auto unit_normal = [&](uint32_t f) {
+    const Eigen::Vector3d a = body.Corner(f, 0);
+    return Eigen::Vector3d((body.Corner(f, 1) - a).cross(body.Corner(f, 2) - a).normalized());
+  };
+  const double flat_cos = std::cos(kFlatEdgeRadians);
   for (uint32_t a = 0; a < vertex_count; ++a) {
     for (uint32_t e = start[a]; e < start[a + 1]; ++e) {
       const uint32_t b = targets[e];
@@ -39,11 +55,16 @@ void CountEdges(const TriangleMesh& body, BodyMetrics* m) {
       bool first = true;
       for (uint32_t f = start[a]; f < e && first; ++f) first = targets[f] != b;
       if (!first) continue;
-      const uint32_t count = count_in(a, b), back = count_in(b, a);
+      uint32_t forward_edge = e, back_edge = 0;
+      const uint32_t count = count_in(a, b, &forward_edge), back = count_in(b, a, &back_edge);
       if (count > 1 || back > 1) {
         if (a < b || back == 0) ++m->nonmanifold_edges;
       } else if (back == 0) {
         ++m->boundary_edges;
+      } else if (a < b) {
+        ++m->interior_edges;
+        // A degenerate triangle has no normal (NaN): never flat.
+        if (unit_normal(faces[forward_edge]).dot(unit_normal(faces[back_edge])) > flat_cos) ++m->flat_edges;
       }
     }
   }
@@ -106,6 +127,8 @@ BodyMetrics MeasureBody(const TriangleMesh& body) {
   m.watertight = m.boundary_edges == 0 && m.nonmanifold_edges == 0;
   return m;
 }
+
+bool BodyMetrics::noise_free() const { return flat_edge_share() >= kNoiseFreeFlatEdgeShare; }
 
 std::string GuessUnitFromSize(double diagonal) {
   if (diagonal < 0.4) return "m?";

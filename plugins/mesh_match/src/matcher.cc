@@ -8,7 +8,10 @@ namespace interdict::mesh {
 Result<bool> IsAchiral(TemplateLibrary& library, size_t i) {
   INTERDICT_ASSIGN_OR_RETURN(const Registration* self, library.MirrorSelfFit(i));
   const double diagonal = self->score.tolerance / kCoverageTolerance;
-  return diagonal > 0 && DecideFit(self->score, self->score.chamfer / diagonal) == MatchTier::kMatch;
+  // With the noise allowance: a template is called chiral only when its mirror image is clearly another part,
+  // so that "mirrored" is never claimed on a difference as small as noise.
+  return diagonal > 0 && DecideFit(self->score, self->score.chamfer / diagonal, 0, NoiseAllowance::kAllowNoise) ==
+                             MatchTier::kMatch;
 }
 
 double ProportionChange(const Eigen::Vector3d& q, const Eigen::Vector3d& t) {
@@ -35,16 +38,23 @@ constexpr KnownScale kKnownScales[] = {
 
 }  // namespace
 
-MatchTier DecideFit(const AlignmentScore& s, double chamfer_share, double proportion_change) {
+NoiseAllowance NoiseAllowanceFor(const BodyMetrics& query) {
+  return query.noise_free() ? NoiseAllowance::kNoiseFree : NoiseAllowance::kAllowNoise;
+}
+
+MatchTier DecideFit(const AlignmentScore& s, double chamfer_share, double proportion_change, NoiseAllowance noise) {
   const double diagonal = s.tolerance / kCoverageTolerance;
   if (!(diagonal > 0)) return MatchTier::kNoMatch;
   const double local_share = s.local_deviation / diagonal;
-  const double p95_limit = std::max(kMatchP95FloorShare * diagonal, kMatchMaxP95ToNoise * s.noise_level);
-  if (chamfer_share <= kMatchMaxChamferShare && s.coverage >= kMatchMinCoverage && s.precision >= kMatchMinPrecision &&
+  const bool allow_noise = noise == NoiseAllowance::kAllowNoise;
+  const double noise_level = allow_noise ? s.noise_level : 0.0;
+  const double chamfer_limit = allow_noise ? kMatchMaxChamferShare : kMatchNoiseFreeMaxChamferShare;
+  const double p95_limit = std::max(kMatchP95FloorShare * diagonal, kMatchMaxP95ToNoise * noise_level);
+  const double systematic_limit =
+      std::max(kMatchSystematicFloorShare * diagonal, kMatchMaxSystematicToNoise * noise_level);
+  if (chamfer_share <= chamfer_limit && s.coverage >= kMatchMinCoverage && s.precision >= kMatchMinPrecision &&
       local_share <= kMatchMaxLocalDeviationShare && proportion_change <= kMatchMaxProportionChange &&
-      s.hausdorff_p95 <= p95_limit &&
-      s.systematic_deviation <=
-          std::max(kMatchSystematicFloorShare * diagonal, kMatchMaxSystematicToNoise * s.noise_level)) {
+      s.hausdorff_p95 <= p95_limit && s.systematic_deviation <= systematic_limit) {
     return MatchTier::kMatch;
   }
   if (s.coverage >= kReviewMinCoverage &&
@@ -91,6 +101,7 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
     return out;
   }
   const std::vector<std::pair<size_t, double>> shortlist = library.Shortlist(body.descriptor, options.shortlist);
+  const NoiseAllowance noise = NoiseAllowanceFor(body.metrics);
   std::unique_ptr<TriangleIndex> query_triangles;  // built on the first full score, shared by all candidates
   auto score_fully = [&](const RegistrationTarget& target, Registration* registration) {
     if (!query_triangles) query_triangles = std::make_unique<TriangleIndex>(body.mesh);
@@ -117,7 +128,7 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
     if (c.chamfer_share <= kFullScoreMaxChamferShare) {
       score_fully(**target, &c.registration);
       c.chamfer_share = c.registration.score.chamfer / diagonal;
-      c.tier = DecideFit(c.registration.score, c.chamfer_share, c.proportion_change);
+      c.tier = DecideFit(c.registration.score, c.chamfer_share, c.proportion_change, noise);
       // A close fit that is not a match may sit one tooth off on a near-symmetric part (see
       // TurnAboutSymmetryAxis); the turned pose is kept when it decides better or fits closer.
       Registration turned = c.registration;
@@ -125,7 +136,7 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
           TurnAboutSymmetryAxis(body, **target, &turned)) {
         score_fully(**target, &turned);
         const double turned_share = turned.score.chamfer / diagonal;
-        const MatchTier turned_tier = DecideFit(turned.score, turned_share, c.proportion_change);
+        const MatchTier turned_tier = DecideFit(turned.score, turned_share, c.proportion_change, noise);
         if (turned_tier < c.tier || (turned_tier == c.tier && turned_share < c.chamfer_share)) {
           c.registration = turned;
           c.chamfer_share = turned_share;
@@ -144,7 +155,7 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
         Registration other = mirrored ? proper : reflected;
         score_fully(**target, &other);
         const double other_share = other.score.chamfer / diagonal;
-        if (DecideFit(other.score, other_share, c.proportion_change) == MatchTier::kMatch) {
+        if (DecideFit(other.score, other_share, c.proportion_change, noise) == MatchTier::kMatch) {
           c.registration = other;
           c.chamfer_share = other_share;
         }

@@ -37,6 +37,11 @@ inline constexpr double kMatchMaxP95ToNoise = 4.5;
 // or below kMatchSystematicFloorShare.
 inline constexpr double kMatchSystematicFloorShare = 0.004;
 inline constexpr double kMatchMaxSystematicToNoise = 3.0;
+// A noise-free query (BodyMetrics::noise_free: its CAD facets are still coplanar) gets no allowance for noise:
+// its residual cannot be scan or export noise, so it must stay within kMatchNoiseFreeMaxChamferShare and the
+// p95 and systematic floors. Without this an unrelated clean part of similar proportions (a tube, a slide),
+// brought to the template's size by the scale-invariant fit, passed as a 0.5-1 %-noise copy.
+inline constexpr double kMatchNoiseFreeMaxChamferShare = 0.0025;
 // Modified (review): an edit (close fit, some surface missing or added) or a noise-like fit (residual spread
 // evenly, as scan noise spreads it: p95 within kMatchMaxP95ToNoise x the noise level, high precision).
 inline constexpr double kReviewMaxChamferShare = 0.004;
@@ -95,8 +100,14 @@ std::string UnitForScale(double query_to_template_scale);
 // mirrored copy of it cannot be told from a copy. Measured once per template and cached in the library.
 Result<bool> IsAchiral(TemplateLibrary& library, size_t i);
 
+// Whether a fit may be excused as noise: kAllowNoise when the query may carry vertex noise, kNoiseFree when
+// its surface shows none (BodyMetrics::noise_free).
+enum class NoiseAllowance { kAllowNoise, kNoiseFree };
+NoiseAllowance NoiseAllowanceFor(const BodyMetrics& query);
+
 // Tier of one alignment from its scores (handedness aside): match, modified or no match.
-MatchTier DecideFit(const AlignmentScore& score, double chamfer_share, double proportion_change = 0);
+MatchTier DecideFit(const AlignmentScore& score, double chamfer_share, double proportion_change = 0,
+                    NoiseAllowance noise = NoiseAllowance::kAllowNoise);
 // The proportion change above, from two sets of PCA eigenvalues (descending).
 double ProportionChange(const Eigen::Vector3d& query_eigenvalues, const Eigen::Vector3d& template_eigenvalues);
 

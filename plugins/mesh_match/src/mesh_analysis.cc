@@ -136,6 +136,8 @@ std::vector<nlohmann::json> AnalysisFindings(const FileAnalysis& analysis, std::
       f["coverage"] = s.coverage;
       f["precision"] = s.precision;
       f["descriptor_distance"] = m.best.descriptor_distance;
+      // Whether the thresholds allowed for vertex noise (the query's facets show it) or not (noise-free query).
+      f["noise_free_query"] = b.body.metrics.noise_free();
       std::string summary = "body " + std::to_string(b.index) + " " +
                             (m.tier == MatchTier::kModified ? "resembles (modified or partial, review) " : "matches ") +
                             "template " + m.template_id + (m.mirrored ? " mirrored" : "") + ", chamfer " +
@@ -170,6 +172,8 @@ nlohmann::json DescribeAnalysis(const FileAnalysis& analysis) {
                              {"watertight", m.watertight},
                              {"boundary_edges", m.boundary_edges},
                              {"nonmanifold_edges", m.nonmanifold_edges},
+                             {"flat_edge_share", m.flat_edge_share()},
+                             {"noise_free", m.noise_free()},
                              {"area", m.area},
                              {"volume", m.volume},
                              {"bbox_min", Vector(m.bbox_min)},
