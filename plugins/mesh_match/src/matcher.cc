@@ -4,6 +4,8 @@
 #include <cmath>
 #include <memory>
 
+#include "joining_thread.h"
+
 namespace interdict::mesh {
 Result<bool> IsAchiral(TemplateLibrary& library, size_t i) {
   INTERDICT_ASSIGN_OR_RETURN(const Registration* self, library.MirrorSelfFit(i));
@@ -113,8 +115,17 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
     if (!target.ok()) continue;  // a template that cannot be loaded is skipped (the pack verifier reports it)
     // Both handednesses are registered with distance scores only; the locally averaged scores (the costly
     // part) are computed for the chosen one, and only when it is close enough to be more than "no match".
-    Registration proper = RegisterHandedness(body, **target, false, ScoreDetail::kDistances);
-    Registration reflected = RegisterHandedness(body, **target, true, ScoreDetail::kDistances);
+    // The two handednesses are independent: the reflected one runs on a helper thread where one is to be had
+    // (the target and the query are read-only; PointIndex queries are thread-safe).
+    Registration proper, reflected;
+    {
+      JoiningThread helper;
+      auto register_reflected = [&] { reflected = RegisterHandedness(body, **target, true, ScoreDetail::kDistances); };
+      const bool helped = options.threads > 1 && helper.Start(register_reflected);
+      proper = RegisterHandedness(body, **target, false, ScoreDetail::kDistances);
+      if (helped) helper.Join();
+      else register_reflected();
+    }
     const double diagonal = std::max((*target)->metrics.diagonal(), 1e-12);
     CandidateResult c;
     c.template_index = index;

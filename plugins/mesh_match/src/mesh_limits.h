@@ -37,7 +37,7 @@ inline constexpr int kA3Triples = 60'000;
 inline constexpr int kVerificationSamples = 1500;                 // query points used by ICP
 inline constexpr int kTemplateSamples = 3000;                     // template points kept per template
 inline constexpr int kShortlistSize = 8;                          // candidates verified by registration
-inline constexpr int kIcpIterations = 30;
+inline constexpr int kIcpIterations = 15;
 inline constexpr double kIcpTrimFraction = 0.9;                   // keep the closest 90 % of pairs
 inline constexpr uint64_t kMaxTemplates = 200'000;
 

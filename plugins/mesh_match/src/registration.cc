@@ -10,6 +10,7 @@
 
 #include <Eigen/Geometry>
 
+#include "joining_thread.h"
 #include "mesh_limits.h"
 
 namespace interdict::mesh {
@@ -148,15 +149,37 @@ Similarity AlignProper(const std::vector<Eigen::Vector3d>& points, const Eigen::
   // Coarse pass over every start; the best few are refined (one refinement is not enough when two starts
   // end close after the coarse pass but only one of them is the true pose).
   std::vector<IcpState> coarse;
+  // Many starts (up to 144 for a part with two close eigenvalues) get a glance of kGlanceIcpIterations steps
+  // on kGlanceIcpSamples points first; only the kGlanceKept best go through the coarse pass.
+  if (starts.size() > kGlanceKept) {
+    std::vector<IcpState> glanced;
+    glanced.reserve(starts.size());
+    for (const Similarity& start : starts) glanced.push_back(RunIcp(points, kGlanceIcpSamples, start, kGlanceIcpIterations, target));
+    std::partial_sort(glanced.begin(), glanced.begin() + kGlanceKept, glanced.end(),
+                      [](const IcpState& a, const IcpState& b) { return a.error < b.error; });
+    starts.clear();
+    for (size_t i = 0; i < kGlanceKept; ++i) starts.push_back(glanced[i].transform);
+  }
   for (const Similarity& start : starts) coarse.push_back(RunIcp(points, kCoarseIcpSamples, start, kCoarseIcpIterations, target));
   std::sort(coarse.begin(), coarse.end(), [](const IcpState& a, const IcpState& b) { return a.error < b.error; });
+  // The contenders are screened by a shorter ICP on fewer points, and only the best is refined in full: the
+  // screen separates two poses that ended close after the coarse pass at a fraction of a full refinement.
   IcpState best;
+  size_t contenders = 0;
   for (size_t i = 0; i < coarse.size() && i < kRefinedStarts; ++i) {
     // A start whose coarse error is far above the best one's is another pose, not a contender.
     if (i > 0 && coarse[i].error > kRefineErrorRatio * coarse[0].error) break;
-    IcpState refined = RunIcp(points, kVerificationSamples, coarse[i].transform, kIcpIterations, target);
-    if (refined.error < best.error) best = refined;
+    ++contenders;
   }
+  if (contenders == 1) {
+    best = coarse[0];
+  } else {
+    for (size_t i = 0; i < contenders; ++i) {
+      IcpState screened = RunIcp(points, kScreenIcpSamples, coarse[i].transform, kScreenIcpIterations, target);
+      if (screened.error < best.error) best = screened;
+    }
+  }
+  best = RunIcp(points, kVerificationSamples, best.transform, kIcpIterations, target);
   return best.transform;
 }
 
@@ -275,6 +298,7 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
   const double query_spacing = std::sqrt(query_area * transform.scale * transform.scale / n);
   const bool exact = detail == ScoreDetail::kFull && query_triangles != nullptr && !query_triangles->empty() &&
                      target.triangles != nullptr && !target.triangles->empty() && transform.scale > 0;
+  const bool full = detail == ScoreDetail::kFull;
   // An exact offset is signed (along the face normal) inside a face, so that noise averages out locally;
   // past an edge or corner (a gap, a missing face) it is unsigned and does not.
   auto exact_offset = [](const TriangleIndex::Closest& c, const Eigen::Vector3d& p, double scale) {
@@ -283,55 +307,80 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
     else o.excess = scale * c.distance;
     return o;
   };
-  std::vector<SurfaceOffset> forward(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (exact) {
-      forward[i] = exact_offset(target.triangles->ClosestTo(moved[i]), moved[i], 1.0);
-      continue;
-    }
-    double d2;
-    size_t j = target.index->Nearest(moved[i], &d2);
-    forward[i] = OffsetFromSurface(moved[i] - target.points[j], target.normals[j], target.spacing);
-  }
-  PointIndex moved_index(moved);
-  std::vector<SurfaceOffset> backward(target.points.size());
-  const Eigen::Matrix3d inverse_rotation = transform.rotation.transpose();
-  for (size_t j = 0; j < target.points.size(); ++j) {
-    if (exact) {
-      const Eigen::Vector3d p = inverse_rotation * (target.points[j] - transform.translation) / transform.scale;
-      backward[j] = exact_offset(query_triangles->ClosestTo(p), p, transform.scale);
-      continue;
-    }
-    double d2;
-    size_t i = moved_index.Nearest(target.points[j], &d2);
-    backward[j] = OffsetFromSurface(target.points[j] - moved[i], moved_normals[i], query_spacing);
-  }
   auto distances = [](const std::vector<SurfaceOffset>& offsets) {
     std::vector<double> d(offsets.size());
     for (size_t i = 0; i < offsets.size(); ++i) d[i] = offsets[i].distance();
     return d;
   };
-  const std::vector<double> forward_d = distances(forward), backward_d = distances(backward);
+  PointIndex moved_index(moved);
+  // The two directions are independent; a full score runs the template-to-query one on a helper thread
+  // (kDistances scores run inside the per-handedness threads of the matcher, so they stay on one).
+  struct Direction {
+    std::vector<SurfaceOffset> offsets;
+    std::vector<double> distances, local;
+    double systematic = 0;
+  };
+  Direction forward, backward;
+  auto run_forward = [&] {
+    forward.offsets.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (exact) {
+        forward.offsets[i] = exact_offset(target.triangles->ClosestTo(moved[i]), moved[i], 1.0);
+        continue;
+      }
+      double d2;
+      size_t j = target.index->Nearest(moved[i], &d2);
+      forward.offsets[i] = OffsetFromSurface(moved[i] - target.points[j], target.normals[j], target.spacing);
+    }
+    forward.distances = distances(forward.offsets);
+    if (!full) return;
+    forward.local = LocalDeviations(moved, moved_index, forward.offsets);
+    forward.systematic = SystematicDeviation(moved, moved_index, forward.offsets);
+  };
+  auto run_backward = [&] {
+    backward.offsets.resize(target.points.size());
+    const Eigen::Matrix3d inverse_rotation = transform.rotation.transpose();
+    for (size_t j = 0; j < target.points.size(); ++j) {
+      if (exact) {
+        const Eigen::Vector3d p = inverse_rotation * (target.points[j] - transform.translation) / transform.scale;
+        backward.offsets[j] = exact_offset(query_triangles->ClosestTo(p), p, transform.scale);
+        continue;
+      }
+      double d2;
+      size_t i = moved_index.Nearest(target.points[j], &d2);
+      backward.offsets[j] = OffsetFromSurface(target.points[j] - moved[i], moved_normals[i], query_spacing);
+    }
+    backward.distances = distances(backward.offsets);
+    if (!full) return;
+    backward.local = LocalDeviations(target.points, *target.index, backward.offsets);
+    backward.systematic = SystematicDeviation(target.points, *target.index, backward.offsets);
+  };
+  {
+    JoiningThread helper;
+    const bool helped = full && DefaultWorkerThreads() > 1 && helper.Start(run_backward);
+    run_forward();
+    if (helped) helper.Join();
+    else run_backward();
+  }
+  const std::vector<double>& forward_d = forward.distances;
+  const std::vector<double>& backward_d = backward.distances;
   auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
   score.chamfer = 0.5 * (mean(forward_d) + mean(backward_d));
   score.hausdorff = std::max(*std::max_element(forward_d.begin(), forward_d.end()),
                              *std::max_element(backward_d.begin(), backward_d.end()));
   score.hausdorff_p95 = std::max(Percentile(forward_d, 0.95), Percentile(backward_d, 0.95));
   score.noise_level = std::max(Percentile(forward_d, 0.5), Percentile(backward_d, 0.5));
-  if (detail == ScoreDetail::kDistances) return score;
-  const std::vector<double> forward_local = LocalDeviations(moved, moved_index, forward);
-  const std::vector<double> backward_local = LocalDeviations(target.points, *target.index, backward);
+  if (!full) return score;
   auto within = [&](const std::vector<double>& v) {
     return static_cast<double>(std::count_if(v.begin(), v.end(), [&](double d) { return d <= score.tolerance; })) /
            v.size();
   };
-  score.coverage = within(backward_local);
-  score.precision = within(forward_local);
+  score.coverage = within(backward.local);
+  score.precision = within(forward.local);
   score.raw_coverage = within(backward_d);
-  score.systematic_deviation = std::max(SystematicDeviation(moved, moved_index, forward),
-                                        SystematicDeviation(target.points, *target.index, backward));
-  score.local_deviation = std::max(Percentile(forward_local, kLocalDeviationPercentile),
-                                   Percentile(backward_local, kLocalDeviationPercentile));
+  score.systematic_deviation = std::max(forward.systematic, backward.systematic);
+  score.local_deviation = std::max(Percentile(forward.local, kLocalDeviationPercentile),
+                                   Percentile(backward.local, kLocalDeviationPercentile));
   return score;
 }
 

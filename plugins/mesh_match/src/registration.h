@@ -3,9 +3,10 @@
 // once to reflections, so chirality is decided by geometry rather than assumed.
 //
 // Initialisation: the 8 sign choices of the PCA frames (4 proper + 4 mirrored), plus axis permutations
-// where two eigenvalues are within kAmbiguousEigenRatio (near-symmetric parts); each is run through a few
-// coarse ICP steps, and the best proper and best mirrored start are refined by trimmed ICP (Umeyama with
-// scale, closest kIcpTrimFraction of pairs). Scores are in template units (mm): symmetric Chamfer, Hausdorff
+// where two eigenvalues are within kAmbiguousEigenRatio (near-symmetric parts). Many starts are first
+// glanced at (2 ICP steps on 100 points) and the best kGlanceKept kept; those run a few coarse ICP steps;
+// up to kRefinedStarts contenders are screened by a short ICP and the best of them is refined by trimmed
+// ICP (Umeyama with scale, closest kIcpTrimFraction of pairs), per handedness. Scores are in template units (mm): symmetric Chamfer, Hausdorff
 // (max and 95th percentile) and coverage = share of the template surface within the tolerance of the
 // aligned query, precision = the reverse. Full scores use exact point-to-triangle distances (samples of one
 // side against the triangles of the other) when both meshes are at hand; the distance-only scores used to
@@ -29,11 +30,16 @@
 namespace interdict::mesh {
 
 inline constexpr double kAmbiguousEigenRatio = 0.85;  // λ_{k+1}/λ_k above this: axes may swap
+inline constexpr size_t kGlanceKept = 12;        // starts kept for the coarse pass when there are more
+inline constexpr int kGlanceIcpSamples = 100;
+inline constexpr int kGlanceIcpIterations = 2;
 inline constexpr int kCoarseIcpSamples = 250;
 inline constexpr int kCoarseIcpIterations = 4;
-inline constexpr size_t kRefinedStarts = 3;       // coarse starts refined fully, per handedness...
+inline constexpr size_t kRefinedStarts = 3;       // contenders screened after the coarse pass, per handedness...
 inline constexpr double kRefineErrorRatio = 4.0;  // ...unless their coarse error exceeds 4x the best one's
-inline constexpr double kIcpConvergence = 1e-6;      // relative change of the trimmed mean squared error
+inline constexpr int kScreenIcpSamples = 500;     // the contenders are screened by a shorter ICP, and the best
+inline constexpr int kScreenIcpIterations = 8;    // of them refined in full
+inline constexpr double kIcpConvergence = 1e-4;      // relative change of the trimmed mean squared error
 inline constexpr double kCoverageTolerance = 0.01;   // share of the template diagonal
 // Local deviation averages the signed point-to-surface offsets of each sample's neighbours: random noise
 // averages out, a systematic difference (an extra tooth, a longer tab, a filled hole) does not.

@@ -1,9 +1,10 @@
 // Runs the accuracy benchmark and prints top-1 per variant, the false-positive rate and the score
 // distributions used to calibrate the matcher's thresholds. bench/mesh_match/run.sh drives it.
 //   interdict-mesh-accuracy [--templates N] [--queries N] [--negatives N] [--seed S] [--scores FILE]
-//                           [--verify-all]
+//                           [--threads N] [--verify-all]
 // --negatives: queries per negative variant (default: --queries); --verify-all: no early stop at a
-// conclusive match (every shortlisted candidate is verified).
+// conclusive match (every shortlisted candidate is verified); --threads: verification threads (default: the
+// machine's, at most kMaxDescribeThreads).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -31,8 +32,9 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--negatives") == 0) config.negative_queries = std::atoi(argv[i + 1]);
     else if (std::strcmp(argv[i], "--seed") == 0) config.seed = std::strtoull(argv[i + 1], nullptr, 10);
     else if (std::strcmp(argv[i], "--scores") == 0) scores_path = argv[i + 1];
+    else if (std::strcmp(argv[i], "--threads") == 0) config.match.threads = std::atoi(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: %s [--templates N] [--queries N] [--negatives N] [--seed S] [--scores FILE] [--verify-all]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--templates N] [--queries N] [--negatives N] [--seed S] [--scores FILE] [--threads N] [--verify-all]\n", argv[0]);
       return 2;
     }
   }
@@ -58,7 +60,7 @@ int main(int argc, char** argv) {
                 sum / v.size(), v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 95 / 100)], v.back());
   };
   summary("wall", report.match_wall_ms);
-  summary("thread CPU", report.match_cpu_ms);
+  summary("process CPU", report.match_cpu_ms);
   std::vector<double> verified(report.verified_candidates.begin(), report.verified_candidates.end());
   double verified_sum = 0;
   for (double v : verified) verified_sum += v;
