@@ -127,6 +127,24 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
       else register_reflected();
     }
     const double diagonal = std::max((*target)->metrics.diagonal(), 1e-12);
+    // Claiming "mirrored" on a near-symmetric template (a keyed tube, a gear) needs more than a better
+    // reflected fit: the proper registration may only have settled a tooth off, so it gets the turn search
+    // first. (Only this way round: a proper fit that wins is not second-guessed, which keeps positives cheap.)
+    // A registration that settled a tooth off is turned onto the right tooth (see TurnAboutSymmetryAxis); the
+    // turned pose is kept when its distance-only Chamfer is smaller.
+    auto turn = [&](Registration* registration) {
+      Registration turned = *registration;
+      if (!TurnAboutSymmetryAxis(body, **target, &turned)) return;
+      turned.score = ScoreAlignment(body.samples.points, body.samples.normals, body.metrics.area, turned.transform,
+                                    **target, ScoreDetail::kDistances);
+      if (turned.score.chamfer < registration->score.chamfer) *registration = turned;
+    };
+    bool proper_turned = false;
+    if (reflected.score.chamfer <= kMatchMaxChamferShare * diagonal &&
+        reflected.score.chamfer < kMirrorDecisionRatio * proper.score.chamfer) {
+      turn(&proper);
+      proper_turned = true;
+    }
     CandidateResult c;
     c.template_index = index;
     c.descriptor_distance = distance;
@@ -136,24 +154,17 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
     const bool mirrored = c.mirrored_chamfer_share < kMirrorDecisionRatio * c.proper_chamfer_share;
     c.registration = mirrored ? reflected : proper;
     c.chamfer_share = mirrored ? c.mirrored_chamfer_share : c.proper_chamfer_share;
+    // Every close fit is checked for a better tooth: a fit a tooth off can still pass as a match, with a scale
+    // a percent off (enough to miss the unit) and the deviation near the keyway.
+    if (c.chamfer_share <= kMatchMaxChamferShare && !(proper_turned && !mirrored)) {
+      turn(&c.registration);
+      c.chamfer_share = c.registration.score.chamfer / diagonal;
+      (mirrored ? c.mirrored_chamfer_share : c.proper_chamfer_share) = c.chamfer_share;
+    }
     if (c.chamfer_share <= kFullScoreMaxChamferShare) {
       score_fully(**target, &c.registration);
       c.chamfer_share = c.registration.score.chamfer / diagonal;
       c.tier = DecideFit(c.registration.score, c.chamfer_share, c.proportion_change, noise);
-      // A close fit that is not a match may sit one tooth off on a near-symmetric part (see
-      // TurnAboutSymmetryAxis); the turned pose is kept when it decides better or fits closer.
-      Registration turned = c.registration;
-      if (c.tier != MatchTier::kMatch && c.chamfer_share <= kMatchMaxChamferShare &&
-          TurnAboutSymmetryAxis(body, **target, &turned)) {
-        score_fully(**target, &turned);
-        const double turned_share = turned.score.chamfer / diagonal;
-        const MatchTier turned_tier = DecideFit(turned.score, turned_share, c.proportion_change, noise);
-        if (turned_tier < c.tier || (turned_tier == c.tier && turned_share < c.chamfer_share)) {
-          c.registration = turned;
-          c.chamfer_share = turned_share;
-          c.tier = turned_tier;
-        }
-      }
     }
     if (c.tier == MatchTier::kMatch) {
       // Handedness is only claimed for a chiral template; an achiral one keeps its better-fitting alignment.

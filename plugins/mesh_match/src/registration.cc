@@ -240,8 +240,7 @@ bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget&
   const Eigen::Vector3d& centre = target.metrics.centroid;
   const double same_cos = std::cos(kSymmetryTurnSameDegrees * std::numbers::pi / 180.0);
   std::vector<Eigen::Matrix3d> seen = {original.rotation};
-  Similarity best;
-  double best_error = std::numeric_limits<double>::infinity();
+  std::vector<std::pair<double, Similarity>> turned;  // untrimmed error on the coarse points, pose
   for (int step = 1; step < kSymmetryTurnSteps; ++step) {
     const Eigen::Matrix3d turn =
         Eigen::AngleAxisd(2 * std::numbers::pi * step / kSymmetryTurnSteps, *axis).toRotationMatrix();
@@ -249,15 +248,25 @@ bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget&
     start.rotation = turn * original.rotation;
     start.translation = centre + turn * (original.translation - centre);
     const IcpState coarse = RunIcp(points, kCoarseIcpSamples, start, kCoarseIcpIterations, target);
-    // Only turns that settled onto another tooth (a trimmed error like the original's) are worth refining,
-    // and each tooth once.
+    // Only turns that settled onto another tooth (a trimmed error like the original's) are contenders, and
+    // each tooth once.
     if (!(coarse.error <= kSymmetryTurnCoarseRatio * original_trimmed)) continue;
     auto same_pose = [&](const Eigen::Matrix3d& r) {
       return ((r.transpose() * coarse.transform.rotation).trace() - 1) / 2 > same_cos;
     };
     if (std::any_of(seen.begin(), seen.end(), same_pose)) continue;
     seen.push_back(coarse.transform.rotation);
-    const Similarity settled = settle(coarse.transform);
+    turned.emplace_back(UntrimmedMeanDistance(points, kCoarseIcpSamples, coarse.transform, target), coarse.transform);
+  }
+  // A part without teeth (a tube keyed by a flat) leaves a contender at nearly every turn: only the
+  // kSymmetryTurnSettled with the smallest untrimmed error are refined and compared on all points.
+  const size_t settled_count = std::min(turned.size(), kSymmetryTurnSettled);
+  std::partial_sort(turned.begin(), turned.begin() + settled_count, turned.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  Similarity best;
+  double best_error = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < settled_count; ++i) {
+    const Similarity settled = settle(turned[i].second);
     const double error = UntrimmedMeanDistance(points, kVerificationSamples, settled, target);
     if (error < best_error) {
       best_error = error;

@@ -37,7 +37,7 @@ inline constexpr int kCoarseIcpSamples = 250;
 inline constexpr int kCoarseIcpIterations = 4;
 inline constexpr size_t kRefinedStarts = 3;       // contenders screened after the coarse pass, per handedness...
 inline constexpr double kRefineErrorRatio = 4.0;  // ...unless their coarse error exceeds 4x the best one's
-inline constexpr int kScreenIcpSamples = 500;     // the contenders are screened by a shorter ICP, and the best
+inline constexpr int kScreenIcpSamples = 1000;    // the contenders are screened by a shorter ICP, and the best
 inline constexpr int kScreenIcpIterations = 8;    // of them refined in full
 inline constexpr double kIcpConvergence = 1e-4;      // relative change of the trimmed mean squared error
 inline constexpr double kCoverageTolerance = 0.01;   // share of the template diagonal
@@ -51,13 +51,15 @@ inline constexpr size_t kSystematicStride = 8;
 // Turns tried about a near-symmetry axis by TurnAboutSymmetryAxis (10 degrees apart: a gear of up to 36 teeth
 // has a start within half a tooth of every tooth). A turn is refined only when its coarse trimmed error is
 // within kSymmetryTurnCoarseRatio of the original pose's (it settled onto a tooth) and it ended more than
-// kSymmetryTurnSameDegrees from every pose already refined; every pose is refined by
+// kSymmetryTurnSameDegrees from every pose kept, and then only the kSymmetryTurnSettled of smallest untrimmed
+// error; every pose is refined by
 // kSymmetryTurnRefineIterations ICP steps, and a turned pose replaces the original only when its untrimmed
 // mean distance is below kSymmetryTurnGain times the original's.
 inline constexpr int kSymmetryTurnSteps = 36;
 inline constexpr double kSymmetryTurnCoarseRatio = 1.5;
 inline constexpr double kSymmetryTurnSameDegrees = 2.0;
 inline constexpr int kSymmetryTurnRefineIterations = 8;
+inline constexpr size_t kSymmetryTurnSettled = 4;  // contenders refined (smallest untrimmed coarse error)
 inline constexpr double kSymmetryTurnGain = 0.8;
 
 struct Similarity {
