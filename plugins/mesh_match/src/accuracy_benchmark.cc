@@ -15,7 +15,9 @@ namespace {
 constexpr size_t kMaxRecordedFailures = 8;
 constexpr uint64_t kNegativeSeedBase = 1'000'000;  // negatives never collide with template seeds
 
-bool IsNegative(Variant v) { return v == Variant::kNegative || v == Variant::kNearMiss; }
+bool IsNegative(Variant v) {
+  return v == Variant::kNegative || v == Variant::kNearMiss || v == Variant::kNoisyNearMiss;
+}
 
 struct Query {
   TriangleMesh mesh;
@@ -77,6 +79,11 @@ Query MakeQuery(Variant variant, int template_index, int other_a, int other_b, u
       q.mesh = TransformMesh(GenerateStandIn(static_cast<uint64_t>(template_index) + 1, true).mesh, motion, 1.0, false);
       q.expected.clear();
       break;
+    case Variant::kNoisyNearMiss:
+      q.mesh = TransformMesh(AddVertexNoise(GenerateStandIn(static_cast<uint64_t>(template_index) + 1, true).mesh, 0.01, seed),
+                             motion, 1.0, false);
+      q.expected.clear();
+      break;
   }
   return q;
 }
@@ -120,13 +127,14 @@ const char* VariantName(Variant variant) {
     case Variant::kBoss: return "edit-boss";
     case Variant::kNegative: return "negative";
     case Variant::kNearMiss: return "near-miss";
+    case Variant::kNoisyNearMiss: return "noisy-near-miss";
   }
   return "?";
 }
 
 std::vector<Variant> AllVariants() {
   std::vector<Variant> all;
-  for (int v = 0; v <= static_cast<int>(Variant::kNearMiss); ++v) all.push_back(static_cast<Variant>(v));
+  for (int v = 0; v <= static_cast<int>(Variant::kNoisyNearMiss); ++v) all.push_back(static_cast<Variant>(v));
   return all;
 }
 
@@ -181,11 +189,11 @@ AccuracyReport RunAccuracyBenchmark(const AccuracyConfig& config) {
         bool false_positive = false;
         for (const BodyMatch& m : matches) {
           ++outcome.tiers[MatchTierName(m.tier)];
-          report.negative_decisions += static_cast<long>(library.size());
-          if (m.tier == MatchTier::kIdentical) ++report.false_positive_decisions;
+          outcome.decisions += static_cast<long>(library.size());
+          if (m.tier == MatchTier::kIdentical) ++outcome.false_positive_decisions;
           for (const CandidateResult& c : m.candidates) {
             report.scores.push_back(Sample(variant, false, c, library));
-            if (IsPositiveTier(c.tier)) ++report.false_positive_decisions;
+            if (IsPositiveTier(c.tier)) ++outcome.false_positive_decisions;
           }
           if (IsPositiveTier(m.tier)) {
             false_positive = true;
@@ -225,6 +233,11 @@ AccuracyReport RunAccuracyBenchmark(const AccuracyConfig& config) {
         }
       }
     }
+  }
+  for (Variant v : {Variant::kNegative, Variant::kNearMiss}) {
+    if (!report.outcomes.contains(v)) continue;
+    report.negative_decisions += report.outcomes[v].decisions;
+    report.false_positive_decisions += report.outcomes[v].false_positive_decisions;
   }
   for (size_t i = 0; i < library.size(); ++i) {
     Result<bool> achiral = IsAchiral(library, i);

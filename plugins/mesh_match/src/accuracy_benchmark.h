@@ -17,6 +17,7 @@ namespace interdict::mesh {
 enum class Variant {
   kRigid, kScale, kUnitInch, kUnitTimes25_4, kUnitCentimetre, kMirror, kSubdivide, kDecimate50,
   kNoise02, kNoise05, kNoise1, kPlate, kHole5, kBoss, kNegative, kNearMiss,
+  kNoisyNearMiss,  // a near miss carrying 1 % vertex noise: what the noise allowance risks
 };
 const char* VariantName(Variant variant);
 std::vector<Variant> AllVariants();
@@ -27,6 +28,8 @@ struct VariantOutcome {
   int identified = 0;                    // top-1 template right, whatever its tier (positives only)
   std::map<std::string, int> tiers;      // tier name -> count
   std::vector<std::string> failures;     // "query-id: got template/tier" (first few)
+  long decisions = 0;                    // negative variants: (body, template) decisions, and the false
+  long false_positive_decisions = 0;     // positives among them (see AccuracyReport)
   double rate() const { return trials == 0 ? 0.0 : static_cast<double>(correct) / trials; }
 };
 
@@ -61,6 +64,8 @@ struct AccuracyReport {
   // False positives over (query, template) decisions: every body of a negative or near-miss query against
   // every template of the library is one decision (a template left out of the shortlist is a "no match");
   // a decision is false positive when that template's candidate is identical, match or mirrored match.
+  // These totals are over the negatives (unrelated parts and near misses); the noisy near misses
+  // are counted in their own VariantOutcome only.
   long negative_decisions = 0;
   long false_positive_decisions = 0;
   double false_positive_rate() const;

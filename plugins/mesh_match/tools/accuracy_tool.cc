@@ -48,6 +48,11 @@ int main(int argc, char** argv) {
   }
   std::printf("\nfalse-positive rate over (query, template) decisions of negatives + near misses: %ld / %ld = %.3f%%\n",
               report.false_positive_decisions, report.negative_decisions, 100.0 * report.false_positive_rate());
+  for (const auto& [variant, outcome] : report.outcomes) {
+    if (outcome.decisions == 0) continue;
+    std::printf("  %s: %ld / %ld = %.3f%%\n", interdict::mesh::VariantName(variant), outcome.false_positive_decisions,
+                outcome.decisions, 100.0 * outcome.false_positive_decisions / outcome.decisions);
+  }
   std::printf("achiral templates (mirror indeterminate): %zu:", report.achiral_templates.size());
   for (const std::string& id : report.achiral_templates) std::printf(" %s", id.c_str());
   std::printf("\n");
