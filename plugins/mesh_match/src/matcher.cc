@@ -127,11 +127,9 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
       else register_reflected();
     }
     const double diagonal = std::max((*target)->metrics.diagonal(), 1e-12);
-    // Claiming "mirrored" on a near-symmetric template (a keyed tube, a gear) needs more than a better
-    // reflected fit: the proper registration may only have settled a tooth off, so it gets the turn search
-    // first. (Only this way round: a proper fit that wins is not second-guessed, which keeps positives cheap.)
-    // A registration that settled a tooth off is turned onto the right tooth (see TurnAboutSymmetryAxis); the
-    // turned pose is kept when its distance-only Chamfer is smaller.
+    // A registration that settled a tooth off on a near-symmetric template (a gear, a keyed tube) is turned
+    // onto the right tooth (see TurnAboutSymmetryAxis); the turned pose is kept when its distance-only Chamfer
+    // is smaller.
     auto turn = [&](Registration* registration) {
       Registration turned = *registration;
       if (!TurnAboutSymmetryAxis(body, **target, &turned)) return;
@@ -139,6 +137,10 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
                                     **target, ScoreDetail::kDistances);
       if (turned.score.chamfer < registration->score.chamfer) *registration = turned;
     };
+    // Claiming "mirrored" needs more than a better reflected fit: the proper registration may only have
+    // settled a tooth off, so it is turned before handedness is decided. (The reflected one is not turned
+    // before a proper win: a true mirrored copy stuck a tooth off has not been seen, and it would double the
+    // turn searches of every positive.)
     bool proper_turned = false;
     if (reflected.score.chamfer <= kMatchMaxChamferShare * diagonal &&
         reflected.score.chamfer < kMirrorDecisionRatio * proper.score.chamfer) {
