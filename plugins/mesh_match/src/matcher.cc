@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include "joining_thread.h"
@@ -109,6 +110,8 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
     if (!query_triangles) query_triangles = std::make_unique<TriangleIndex>(body.mesh);
     ScoreFully(body, target, registration, query_triangles.get());
   };
+  bool matched = false;                                          // a candidate so far is a (mirrored) match
+  double closest_share = std::numeric_limits<double>::infinity();  // smallest fully scored Chamfer so far
   for (size_t k = 0; k < shortlist.size(); ++k) {
     const auto& [index, distance] = shortlist[k];
     Result<const RegistrationTarget*> target = library.Target(index);
@@ -167,6 +170,26 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
       score_fully(**target, &c.registration);
       c.chamfer_share = c.registration.score.chamfer / diagonal;
       c.tier = DecideFit(c.registration.score, c.chamfer_share, c.proportion_change, noise);
+      // The closest fit so far, on a near-symmetric template, that is not a match while nothing else is, gets a
+      // second, thorough registration of the same handedness (more contenders, chosen by untrimmed distance:
+      // it finds a gear lying upside down, which the turn search about the axis cannot reach); it is kept when
+      // it decides better. Only the closest so far: in a library of near-family parts most candidates are close
+      // fits, and a second registration of each would cost as much as the first.
+      const bool closest_so_far = !matched && c.chamfer_share < closest_share;
+      closest_share = std::min(closest_share, c.chamfer_share);
+      if (closest_so_far && c.tier != MatchTier::kMatch && c.chamfer_share <= kMatchMaxChamferShare &&
+          HasNearSymmetryAxis((*target)->metrics)) {
+        Registration second = RegisterHandedness(body, **target, c.registration.transform.mirrored(),
+                                                 ScoreDetail::kDistances, RegistrationEffort::kThorough);
+        score_fully(**target, &second);
+        const double second_share = second.score.chamfer / diagonal;
+        const MatchTier second_tier = DecideFit(second.score, second_share, c.proportion_change, noise);
+        if (second_tier < c.tier) {
+          c.registration = second;
+          c.chamfer_share = second_share;
+          c.tier = second_tier;
+        }
+      }
     }
     if (c.tier == MatchTier::kMatch) {
       // Handedness is only claimed for a chiral template; an achiral one keeps its better-fitting alignment.
@@ -187,6 +210,7 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
         c.tier = MatchTier::kMirroredMatch;
       }
     }
+    matched = matched || c.tier == MatchTier::kMatch || c.tier == MatchTier::kMirroredMatch;
     out.candidates.push_back(c);
     const bool conclusive = (c.tier == MatchTier::kMatch || c.tier == MatchTier::kMirroredMatch) &&
                             c.chamfer_share <= kConclusiveChamferShare;

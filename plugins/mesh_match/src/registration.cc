@@ -112,10 +112,31 @@ IcpState RunIcp(const std::vector<Eigen::Vector3d>& points, size_t count, Simila
   return state;
 }
 
+// Untrimmed mean distance from the transformed points to the template surface: exact (point to triangle) when
+// the template mesh is at hand, else to the nearest template sample.
+double UntrimmedMeanDistance(const std::vector<Eigen::Vector3d>& points, size_t count, const Similarity& transform,
+                             const RegistrationTarget& target) {
+  count = std::min(count, points.size());
+  if (count == 0) return std::numeric_limits<double>::infinity();
+  const bool exact = target.triangles != nullptr && !target.triangles->empty();
+  double sum = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const Eigen::Vector3d p = transform.Apply(points[i]);
+    if (exact) {
+      sum += target.triangles->ClosestTo(p).distance;
+    } else {
+      double d2;
+      target.index->Nearest(p, &d2);
+      sum += std::sqrt(d2);
+    }
+  }
+  return sum / count;
+}
+
 // Best proper alignment of `points` (whose PCA frame is `axes`, centroid `centroid`) onto the target.
 Similarity AlignProper(const std::vector<Eigen::Vector3d>& points, const Eigen::Vector3d& centroid,
                        const Eigen::Matrix3d& axes, const Eigen::Vector3d& eigenvalues, double rms,
-                       const RegistrationTarget& target) {
+                       const RegistrationTarget& target, RegistrationEffort effort) {
   const BodyMetrics& t = target.metrics;
   const double scale = rms > 0 ? t.rms_radius / rms : 1.0;
   // Which neighbouring axes may swap (eigenvalues too close to order them reliably).
@@ -164,9 +185,12 @@ Similarity AlignProper(const std::vector<Eigen::Vector3d>& points, const Eigen::
   std::sort(coarse.begin(), coarse.end(), [](const IcpState& a, const IcpState& b) { return a.error < b.error; });
   // The contenders are screened by a shorter ICP on fewer points, and only the best is refined in full: the
   // screen separates two poses that ended close after the coarse pass at a fraction of a full refinement.
+  // A thorough registration screens more contenders and picks by the untrimmed distance (see
+  // RegistrationEffort).
+  const bool thorough = effort == RegistrationEffort::kThorough;
   IcpState best;
   size_t contenders = 0;
-  for (size_t i = 0; i < coarse.size() && i < kRefinedStarts; ++i) {
+  for (size_t i = 0; i < coarse.size() && i < (thorough ? kThoroughRefinedStarts : kRefinedStarts); ++i) {
     // A start whose coarse error is far above the best one's is another pose, not a contender.
     if (i > 0 && coarse[i].error > kRefineErrorRatio * coarse[0].error) break;
     ++contenders;
@@ -174,34 +198,22 @@ Similarity AlignProper(const std::vector<Eigen::Vector3d>& points, const Eigen::
   if (contenders == 1) {
     best = coarse[0];
   } else {
+    double best_untrimmed = std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < contenders; ++i) {
       IcpState screened = RunIcp(points, kScreenIcpSamples, coarse[i].transform, kScreenIcpIterations, target);
-      if (screened.error < best.error) best = screened;
+      if (thorough) {
+        const double untrimmed = UntrimmedMeanDistance(points, kScreenIcpSamples, screened.transform, target);
+        if (untrimmed < best_untrimmed) {
+          best_untrimmed = untrimmed;
+          best = screened;
+        }
+      } else if (screened.error < best.error) {
+        best = screened;
+      }
     }
   }
   best = RunIcp(points, kVerificationSamples, best.transform, kIcpIterations, target);
   return best.transform;
-}
-
-// Untrimmed mean distance from the transformed points to the template surface: exact (point to triangle) when
-// the template mesh is at hand, else to the nearest template sample.
-double UntrimmedMeanDistance(const std::vector<Eigen::Vector3d>& points, size_t count, const Similarity& transform,
-                             const RegistrationTarget& target) {
-  count = std::min(count, points.size());
-  if (count == 0) return std::numeric_limits<double>::infinity();
-  const bool exact = target.triangles != nullptr && !target.triangles->empty();
-  double sum = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const Eigen::Vector3d p = transform.Apply(points[i]);
-    if (exact) {
-      sum += target.triangles->ClosestTo(p).distance;
-    } else {
-      double d2;
-      target.index->Nearest(p, &d2);
-      sum += std::sqrt(d2);
-    }
-  }
-  return sum / count;
 }
 
 // The template's symmetry axis (unit, template coordinates), or nullopt when no single axis stands apart.
@@ -214,6 +226,8 @@ std::optional<Eigen::Vector3d> NearSymmetryAxis(const BodyMetrics& t) {
 }
 
 }  // namespace
+
+bool HasNearSymmetryAxis(const BodyMetrics& template_metrics) { return NearSymmetryAxis(template_metrics).has_value(); }
 
 bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget& target, Registration* registration) {
   const std::optional<Eigen::Vector3d> axis = NearSymmetryAxis(target.metrics);
@@ -394,18 +408,19 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
 }
 
 Registration RegisterHandedness(const DescribedBody& query, const RegistrationTarget& target, bool mirrored,
-                                ScoreDetail detail) {
+                                ScoreDetail detail, RegistrationEffort effort) {
   Registration out;
   const BodyMetrics& q = query.metrics;
   const std::vector<Eigen::Vector3d>& points = query.samples.points;
   if (!mirrored) {
-    out.transform = AlignProper(points, q.centroid, q.axes, q.eigenvalues, q.rms_radius, target);
+    out.transform = AlignProper(points, q.centroid, q.axes, q.eigenvalues, q.rms_radius, target, effort);
   } else {
     // Reflect the query (x -> -x), align properly, then fold the reflection back in.
     const Eigen::Matrix3d flip = Eigen::Vector3d(-1, 1, 1).asDiagonal();
     std::vector<Eigen::Vector3d> reflected(points.size());
     for (size_t i = 0; i < points.size(); ++i) reflected[i] = flip * points[i];
-    out.transform = AlignProper(reflected, flip * q.centroid, flip * q.axes, q.eigenvalues, q.rms_radius, target);
+    out.transform =
+        AlignProper(reflected, flip * q.centroid, flip * q.axes, q.eigenvalues, q.rms_radius, target, effort);
     out.transform.rotation = out.transform.rotation * flip;
   }
   if (detail == ScoreDetail::kFull) {

@@ -117,10 +117,21 @@ struct RegistrationResult {
 
 RegistrationResult Register(const DescribedBody& query, const RegistrationTarget& target);
 
+// kStandard screens up to kRefinedStarts contenders after the coarse pass and keeps the one of smallest
+// trimmed error. kThorough, for a second look at a close fit that is not a match, screens up to
+// kThoroughRefinedStarts and keeps the one of smallest untrimmed distance: two minima of a near-symmetric part
+// (a gear upside down: its faces differ slightly, its keyway tells) differ only in the pairs trimming discards.
+enum class RegistrationEffort { kStandard, kThorough };
+// Whether two of the template's principal extents are close and the third stands apart: the section about that
+// axis may be nearly rotationally symmetric (a gear, a tube), the case TurnAboutSymmetryAxis and kThorough are for.
+bool HasNearSymmetryAxis(const BodyMetrics& template_metrics);
+inline constexpr size_t kThoroughRefinedStarts = 10;
+
 // One handedness only: the best proper (mirrored = false) or reflected alignment of query onto target.
 // Register() is both of these.
 Registration RegisterHandedness(const DescribedBody& query, const RegistrationTarget& target, bool mirrored,
-                                ScoreDetail detail = ScoreDetail::kFull);
+                                ScoreDetail detail = ScoreDetail::kFull,
+                                RegistrationEffort effort = RegistrationEffort::kStandard);
 
 // A part whose section is almost rotationally symmetric (a gear, a keyed shaft or tube) has one ICP minimum
 // per tooth, and trimmed ICP cannot tell them apart: the few pairs that break the symmetry (a keyway, a flat)
