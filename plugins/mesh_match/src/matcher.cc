@@ -210,10 +210,10 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
         c.tier = MatchTier::kMirroredMatch;
       }
     }
-    matched = matched || c.tier == MatchTier::kMatch || c.tier == MatchTier::kMirroredMatch;
+    const bool is_match = c.tier == MatchTier::kMatch || c.tier == MatchTier::kMirroredMatch;
+    matched = matched || is_match;
     out.candidates.push_back(c);
-    const bool conclusive = (c.tier == MatchTier::kMatch || c.tier == MatchTier::kMirroredMatch) &&
-                            c.chamfer_share <= kConclusiveChamferShare;
+    const bool conclusive = is_match && c.chamfer_share <= kConclusiveChamferShare;
     if (options.stop_at_conclusive_match && conclusive && k + 1 < shortlist.size() &&
         shortlist[k + 1].second >= kConclusiveDescriptorGap * std::max(distance, 1e-12)) {
       break;

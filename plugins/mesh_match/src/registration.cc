@@ -70,6 +70,19 @@ double Percentile(std::vector<double> values, double share) {
   return values[k];
 }
 
+// Two PCA eigenvalues (a >= b) too close to order the axes reliably.
+bool EigenvaluesClose(double a, double b) { return a > 0 && b / a > kAmbiguousEigenRatio; }
+
+// ICP fits proper rotations only: a mirrored alignment is found for the query reflected through x -> -x and
+// the reflection folded back into the rotation (rotation * ReflectX()).
+Eigen::Matrix3d ReflectX() { return Eigen::Vector3d(-1, 1, 1).asDiagonal(); }
+std::vector<Eigen::Vector3d> ReflectedX(const std::vector<Eigen::Vector3d>& points) {
+  std::vector<Eigen::Vector3d> out(points.size());
+  const Eigen::Matrix3d flip = ReflectX();
+  for (size_t i = 0; i < points.size(); ++i) out[i] = flip * points[i];
+  return out;
+}
+
 struct IcpState {
   Similarity transform;
   double error = std::numeric_limits<double>::infinity();  // trimmed mean squared distance
@@ -140,9 +153,10 @@ Similarity AlignProper(const std::vector<Eigen::Vector3d>& points, const Eigen::
   const BodyMetrics& t = target.metrics;
   const double scale = rms > 0 ? t.rms_radius / rms : 1.0;
   // Which neighbouring axes may swap (eigenvalues too close to order them reliably).
-  auto close = [](double a, double b) { return a > 0 && b / a > kAmbiguousEigenRatio; };
-  const bool swap01 = close(eigenvalues[0], eigenvalues[1]) || close(t.eigenvalues[0], t.eigenvalues[1]);
-  const bool swap12 = close(eigenvalues[1], eigenvalues[2]) || close(t.eigenvalues[1], t.eigenvalues[2]);
+  const bool swap01 =
+      EigenvaluesClose(eigenvalues[0], eigenvalues[1]) || EigenvaluesClose(t.eigenvalues[0], t.eigenvalues[1]);
+  const bool swap12 =
+      EigenvaluesClose(eigenvalues[1], eigenvalues[2]) || EigenvaluesClose(t.eigenvalues[1], t.eigenvalues[2]);
   std::array<int, 3> perm = {0, 1, 2};
   std::vector<Similarity> starts;
   do {
@@ -167,8 +181,8 @@ Similarity AlignProper(const std::vector<Eigen::Vector3d>& points, const Eigen::
     }
   } while (std::next_permutation(perm.begin(), perm.end()));
 
-  // Coarse pass over every start; the best few are refined (one refinement is not enough when two starts
-  // end close after the coarse pass but only one of them is the true pose).
+  // Coarse pass over the starts; the best few are screened as contenders below (one coarse pass is not enough
+  // when two starts end close but only one of them is the true pose).
   std::vector<IcpState> coarse;
   // Many starts (up to 144 for a part with two close eigenvalues) get a glance of kGlanceIcpIterations steps
   // on kGlanceIcpSamples points first; only the kGlanceKept best go through the coarse pass.
@@ -218,9 +232,8 @@ Similarity AlignProper(const std::vector<Eigen::Vector3d>& points, const Eigen::
 
 // The template's symmetry axis (unit, template coordinates), or nullopt when no single axis stands apart.
 std::optional<Eigen::Vector3d> NearSymmetryAxis(const BodyMetrics& t) {
-  auto close = [](double a, double b) { return a > 0 && b / a > kAmbiguousEigenRatio; };
-  const bool close01 = close(t.eigenvalues[0], t.eigenvalues[1]);
-  const bool close12 = close(t.eigenvalues[1], t.eigenvalues[2]);
+  const bool close01 = EigenvaluesClose(t.eigenvalues[0], t.eigenvalues[1]);
+  const bool close12 = EigenvaluesClose(t.eigenvalues[1], t.eigenvalues[2]);
   if (close01 == close12) return std::nullopt;  // no close pair, or all three close (no single axis)
   return Eigen::Vector3d(t.axes.col(close01 ? 2 : 0).normalized());
 }
@@ -232,15 +245,11 @@ bool HasNearSymmetryAxis(const BodyMetrics& template_metrics) { return NearSymme
 bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget& target, Registration* registration) {
   const std::optional<Eigen::Vector3d> axis = NearSymmetryAxis(target.metrics);
   if (!axis || target.points.empty()) return false;
-  // ICP fits proper rotations only: a mirrored registration is searched on the reflected query (as
-  // RegisterHandedness does) and the reflection folded back in at the end.
+  // A mirrored registration is searched on the reflected query, as RegisterHandedness does.
   const bool mirrored = registration->transform.mirrored();
-  const Eigen::Matrix3d flip = Eigen::Vector3d(-1, 1, 1).asDiagonal();
-  std::vector<Eigen::Vector3d> reflected;
-  if (mirrored) {
-    reflected.reserve(query.samples.points.size());
-    for (const Eigen::Vector3d& p : query.samples.points) reflected.push_back(flip * p);
-  }
+  const Eigen::Matrix3d flip = ReflectX();
+  const std::vector<Eigen::Vector3d> reflected =
+      mirrored ? ReflectedX(query.samples.points) : std::vector<Eigen::Vector3d>{};
   const std::vector<Eigen::Vector3d>& points = mirrored ? reflected : query.samples.points;
   Similarity original = registration->transform;
   if (mirrored) original.rotation = original.rotation * flip;
@@ -416,9 +425,8 @@ Registration RegisterHandedness(const DescribedBody& query, const RegistrationTa
     out.transform = AlignProper(points, q.centroid, q.axes, q.eigenvalues, q.rms_radius, target, effort);
   } else {
     // Reflect the query (x -> -x), align properly, then fold the reflection back in.
-    const Eigen::Matrix3d flip = Eigen::Vector3d(-1, 1, 1).asDiagonal();
-    std::vector<Eigen::Vector3d> reflected(points.size());
-    for (size_t i = 0; i < points.size(); ++i) reflected[i] = flip * points[i];
+    const Eigen::Matrix3d flip = ReflectX();
+    const std::vector<Eigen::Vector3d> reflected = ReflectedX(points);
     out.transform =
         AlignProper(reflected, flip * q.centroid, flip * q.axes, q.eigenvalues, q.rms_radius, target, effort);
     out.transform.rotation = out.transform.rotation * flip;
