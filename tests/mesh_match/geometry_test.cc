@@ -6,6 +6,7 @@
 #include "bodies.h"
 #include "body_metrics.h"
 #include "geometry_hash.h"
+#include "joining_thread.h"
 #include "mesh_import.h"
 #include "mesh_test_util.h"
 #include "mesh_writer.h"
@@ -142,6 +143,67 @@ TEST(TriangleIndex, PointOnAFaceIsAtZeroWithTheFaceNormal) {
   EXPECT_NEAR(above.distance, 1e-3, 1e-6);
   EXPECT_TRUE(above.on_face_interior);
   EXPECT_NEAR(std::abs(above.normal.dot(normal)), 1.0, 1e-6);
+}
+
+// The rows of a NeighbourTable as sorted sets (a row's order is unspecified).
+std::vector<std::vector<uint16_t>> SortedRows(const NeighbourTable& table) {
+  std::vector<std::vector<uint16_t>> rows;
+  for (size_t r = 0; r < table.rows(); ++r) {
+    const std::span<const uint16_t> row = table.Row(r);
+    rows.emplace_back(row.begin(), row.end());
+    std::sort(rows.back().begin(), rows.back().end());
+  }
+  return rows;
+}
+
+TEST(NeighbourTable, RowsAreTheKNearestByBruteForce) {
+  const std::vector<Eigen::Vector3d> points = SampleSurface(GenerateStandIn(9).mesh, 700, 3).points;
+  const PointIndex index(points);
+  const NeighbourTable table(points, index, 40, 7);
+  ASSERT_EQ(table.rows(), (points.size() + 6) / 7);
+  const std::vector<std::vector<uint16_t>> rows = SortedRows(table);
+  for (size_t r = 0; r < table.rows(); ++r) {
+    const Eigen::Vector3d& p = points[r * 7];
+    std::vector<std::pair<double, uint16_t>> all;
+    for (size_t j = 0; j < points.size(); ++j) {
+      all.emplace_back((points[j] - p).squaredNorm(), static_cast<uint16_t>(j));
+    }
+    std::sort(all.begin(), all.end());
+    std::vector<uint16_t> expected;
+    for (size_t j = 0; j < 40; ++j) expected.push_back(all[j].second);
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(rows[r], expected) << "row " << r;
+  }
+}
+
+TEST(NeighbourTable, SurvivesASimilarityTransformAndTwoThreads) {
+  // The matcher computes a query's table once, on the unmoved samples, and uses it for every pose.
+  const std::vector<Eigen::Vector3d> points = SampleSurface(GenerateStandIn(14).mesh, 2000, 5).points;
+  const Eigen::Matrix3d rotation = Eigen::AngleAxisd(1.1, Eigen::Vector3d(1, 2, 3).normalized()).toRotationMatrix();
+  std::vector<Eigen::Vector3d> moved;
+  for (const Eigen::Vector3d& p : points) moved.push_back(25.4 * (rotation * p) + Eigen::Vector3d(3, -70, 12));
+  const PointIndex index(points), moved_index(moved);
+  const NeighbourTable table(points, index, 256, 8);
+  EXPECT_EQ(SortedRows(table), SortedRows(NeighbourTable(moved, moved_index, 256, 8)));
+  EXPECT_EQ(SortedRows(table), SortedRows(NeighbourTable(points, index, 256, 8, /*parallel=*/true)));
+}
+
+TEST(NeighbourTable, ASetSmallerThanKGivesEveryPointInEveryRow) {
+  const std::vector<Eigen::Vector3d> points = {{0, 0, 0}, {1, 0, 0}, {0, 2, 0}};
+  const PointIndex index(points);
+  const NeighbourTable table(points, index, 32, 1);
+  ASSERT_EQ(table.rows(), 3u);
+  for (const std::vector<uint16_t>& row : SortedRows(table)) EXPECT_EQ(row, (std::vector<uint16_t>{0, 1, 2}));
+}
+
+TEST(ForEachIndex, VisitsEveryIndexOnceOnOneOrTwoThreads) {
+  for (bool parallel : {false, true}) {
+    for (size_t count : {0, 1, 2, 7, 100}) {
+      std::vector<int> visits(count, 0);
+      ForEachIndex(count, parallel, [&](size_t i) { ++visits[i]; });
+      EXPECT_EQ(std::count(visits.begin(), visits.end(), 1), static_cast<long>(count)) << count << " " << parallel;
+    }
+  }
 }
 
 }  // namespace

@@ -203,6 +203,39 @@ TEST_F(MatcherTest, AGearRegisteredSomeTeethOffIsTurnedBackOntoItsKeyway) {
   EXPECT_FALSE(TurnAboutSymmetryAxis(copy, **target, &at_truth));
 }
 
+TEST_F(MatcherTest, TheTurnSearchOnTwoThreadsFindsTheSamePose) {
+  const DescribedBody copy = DescribeBody(GenerateStandIn(7).mesh);
+  Result<const RegistrationTarget*> target = library_->Target(6);
+  ASSERT_TRUE(target.ok());
+  const Eigen::Vector3d axis = (*target)->metrics.axes.col(2);
+  Registration one = TurnedAbout(**target, axis, 137.0), two = one;
+  ASSERT_TRUE(TurnAboutSymmetryAxis(copy, **target, &one, 1));
+  ASSERT_TRUE(TurnAboutSymmetryAxis(copy, **target, &two, 2));
+  EXPECT_TRUE(one.transform.rotation == two.transform.rotation) << "not bit-identical";
+  EXPECT_EQ(one.transform.scale, two.transform.scale);
+  EXPECT_TRUE(one.transform.translation == two.transform.translation);
+}
+
+TEST_F(MatcherTest, ATemplatesNeighbourTablesAreBuiltOnceAndServeEveryQuery) {
+  Result<const RegistrationTarget*> target = library_->Target(6);
+  ASSERT_TRUE(target.ok());
+  const ScoringNeighbours* first = &(*target)->neighbours();
+  EXPECT_EQ(first, &(*target)->neighbours());
+  EXPECT_EQ(first->local.rows(), (*target)->points.size());
+  EXPECT_EQ(first->systematic.rows(), ((*target)->points.size() + kSystematicStride - 1) / kSystematicStride);
+  // A full score with the query side prepared once gives the score the one-off preparation gives.
+  const DescribedBody copy = DescribeBody(TransformMesh(GenerateStandIn(7).mesh, RandomRigidMotion(3, 40), 2.0, false));
+  const QueryScoringSide side(copy, 2);
+  Registration prepared = RegisterHandedness(copy, **target, false, ScoreDetail::kDistances);
+  Registration own = prepared;
+  ScoreFully(copy, **target, &prepared, &side);
+  ScoreFully(copy, **target, &own);
+  EXPECT_EQ(prepared.score.coverage, own.score.coverage);
+  EXPECT_EQ(prepared.score.local_deviation, own.score.local_deviation);
+  EXPECT_EQ(prepared.score.systematic_deviation, own.score.systematic_deviation);
+  EXPECT_GT(prepared.score.coverage, 0.95);
+}
+
 TEST(MatcherRegistration, AThoroughRegistrationFindsAGearLyingUpsideDown) {
   // An inch copy of gear-13 (benchmark seed 5): the standard registration settles upside down (a half turn
   // across the gear's axis; its faces differ slightly and only the keyway tells), which the turn search about

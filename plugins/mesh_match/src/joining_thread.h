@@ -44,6 +44,18 @@ class JoiningThread {
   std::thread thread_;
 };
 
+// Calls work(i) for every i < count: the odd i on a helper thread when parallel is true and a thread can be had,
+// the even ones here; all of them here otherwise. work must be safe to run for two different i at once, and the
+// caller's result must not depend on which thread ran which i (each i writes only its own slot).
+template <typename Work>
+void ForEachIndex(size_t count, bool parallel, Work&& work) {
+  JoiningThread helper;
+  const bool helped = parallel && count > 1 && helper.Start([&] {
+    for (size_t i = 1; i < count; i += 2) work(i);
+  });
+  for (size_t i = 0; i < count; i += helped ? 2 : 1) work(i);
+}
+
 }  // namespace interdict::mesh
 
 #endif  // INTERDICT_MESH_MATCH_JOINING_THREAD_H_

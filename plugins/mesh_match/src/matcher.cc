@@ -105,10 +105,10 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
   }
   const std::vector<std::pair<size_t, double>> shortlist = library.Shortlist(body.descriptor, options.shortlist);
   const NoiseAllowance noise = NoiseAllowanceFor(body.metrics);
-  std::unique_ptr<TriangleIndex> query_triangles;  // built on the first full score, shared by all candidates
+  std::unique_ptr<QueryScoringSide> query_side;  // built on the first full score, shared by all candidates
   auto score_fully = [&](const RegistrationTarget& target, Registration* registration) {
-    if (!query_triangles) query_triangles = std::make_unique<TriangleIndex>(body.mesh);
-    ScoreFully(body, target, registration, query_triangles.get());
+    if (!query_side) query_side = std::make_unique<QueryScoringSide>(body, options.threads);
+    ScoreFully(body, target, registration, query_side.get());
   };
   bool matched = false;                                          // a candidate so far is a (mirrored) match
   double closest_share = std::numeric_limits<double>::infinity();  // smallest fully scored Chamfer so far
@@ -135,7 +135,7 @@ BodyMatch MatchBody(const DescribedBody& body, TemplateLibrary& library, const M
     // is smaller.
     auto turn = [&](Registration* registration) {
       Registration turned = *registration;
-      if (!TurnAboutSymmetryAxis(body, **target, &turned)) return;
+      if (!TurnAboutSymmetryAxis(body, **target, &turned, options.threads)) return;
       turned.score = ScoreAlignment(body.samples.points, body.samples.normals, body.metrics.area, turned.transform,
                                     **target, ScoreDetail::kDistances);
       if (turned.score.chamfer < registration->score.chamfer) *registration = turned;

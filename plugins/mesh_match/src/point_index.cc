@@ -1,10 +1,15 @@
 #include "point_index.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 
 #include <nanoflann.hpp>
+
+#include "joining_thread.h"
 
 namespace interdict::mesh {
 namespace {
@@ -20,6 +25,9 @@ struct CloudAdaptor {
 using Kd = nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Simple_Adaptor<double, CloudAdaptor>, CloudAdaptor, 3>;
 constexpr size_t kLeafSize = 12;
 constexpr uint32_t kTriangleLeafSize = 4;
+// Pending nodes of a ClosestTo search: a median-split tree over fewer than 2^32 triangles is under 32 levels
+// deep and the search keeps at most one sibling per level plus the node at hand.
+constexpr size_t kMaxTreeDepth = 64;
 
 // Closest point on triangle abc to p (Ericson, Real-Time Collision Detection, 5.1.5); interior is set when
 // it lies strictly inside the face.
@@ -47,6 +55,34 @@ Eigen::Vector3d ClosestOnTriangle(const Eigen::Vector3d& p, const Eigen::Vector3
   return a + ab * (vb / sum) + ac * (vc / sum);
 }
 
+// The k nearest as a max-heap on distance, for nanoflann's search: O(log k) per accepted point, where nanoflann's
+// KNNResultSet keeps a sorted array and shifts it (O(k)), which dominated the 256-neighbour searches of the
+// neighbour tables. Same set as KNNResultSet (ties at the k-th distance aside), unordered.
+class HeapResultSet {
+ public:
+  using DistanceType = double;
+  HeapResultSet(size_t capacity, std::pair<double, uint32_t>* storage) : heap_(storage), capacity_(capacity) {}
+  size_t size() const { return count_; }
+  bool full() const { return count_ == capacity_; }
+  double worstDist() const { return full() ? heap_[0].first : std::numeric_limits<double>::max(); }
+  bool addPoint(double distance, uint32_t index) {
+    if (count_ < capacity_) {
+      heap_[count_++] = {distance, index};
+      std::push_heap(heap_, heap_ + count_);
+    } else if (capacity_ > 0 && distance < heap_[0].first) {
+      std::pop_heap(heap_, heap_ + count_);
+      heap_[count_ - 1] = {distance, index};
+      std::push_heap(heap_, heap_ + count_);
+    }
+    return true;  // the search goes on
+  }
+
+ private:
+  std::pair<double, uint32_t>* heap_;
+  size_t capacity_;
+  size_t count_ = 0;
+};
+
 double BoxDistanceSquared(const Eigen::Vector3d& p, const Eigen::Vector3d& lo, const Eigen::Vector3d& hi) {
   return (lo - p).cwiseMax(p - hi).cwiseMax(0.0).squaredNorm();
 }
@@ -73,11 +109,33 @@ size_t PointIndex::Nearest(const Eigen::Vector3d& query, double* distance_square
   return index;
 }
 
-std::vector<uint32_t> PointIndex::NearestK(const Eigen::Vector3d& query, size_t k) const {
-  std::vector<uint32_t> indices(k);
-  std::vector<double> distances(k);
-  indices.resize(tree_->kd.knnSearch(query.data(), k, indices.data(), distances.data()));
-  return indices;
+size_t PointIndex::NearestSet(const Eigen::Vector3d& query, size_t k, uint32_t* out) const {
+  std::vector<std::pair<double, uint32_t>> heap(k);
+  HeapResultSet result(k, heap.data());
+  tree_->kd.findNeighbors(result, query.data(), nanoflann::SearchParams());
+  for (size_t i = 0; i < result.size(); ++i) out[i] = heap[i].second;
+  return result.size();
+}
+
+NeighbourTable::NeighbourTable(const std::vector<Eigen::Vector3d>& points, const PointIndex& index, size_t k,
+                               size_t stride, bool parallel)
+    : width_(std::min(k, points.size())), stride_(std::max<size_t>(1, stride)) {
+  if (points.size() > kMaxPoints) {
+    std::fprintf(stderr, "NeighbourTable: %zu points exceed %zu\n", points.size(), kMaxPoints);
+    std::abort();
+  }
+  if (width_ == 0) return;
+  const size_t rows = (points.size() + stride_ - 1) / stride_;
+  indices_.resize(rows * width_);
+  // Two halves of the rows, each with its own buffer (on two threads when parallel).
+  ForEachIndex(2, parallel, [&](size_t half) {
+    std::vector<uint32_t> found(width_);
+    for (size_t r = half * rows / 2; r < (half + 1) * rows / 2; ++r) {
+      // Every row is full: the set has at least width_ points.
+      index.NearestSet(points[r * stride_], width_, found.data());
+      std::copy(found.begin(), found.end(), indices_.begin() + r * width_);
+    }
+  });
 }
 
 TriangleIndex::TriangleIndex(const TriangleMesh& mesh) {
@@ -145,12 +203,20 @@ TriangleIndex::Closest TriangleIndex::ClosestTo(const Eigen::Vector3d& query) co
   Closest best;
   double best_d2 = std::numeric_limits<double>::infinity();
   uint32_t best_triangle = 0;
-  std::vector<uint32_t> stack{0};
-  stack.reserve(64);
-  while (!stack.empty()) {
-    const Node& node = nodes_[stack.back()];
-    stack.pop_back();
-    if (BoxDistanceSquared(query, node.lo, node.hi) >= best_d2) continue;
+  // Depth-first, nearer child first, on a fixed stack: the median splits keep the tree balanced (depth at most
+  // log2 of the triangle count, under 32), and the stack holds at most one pending sibling per level. Each entry
+  // carries its box distance so a node is not measured twice.
+  struct Pending {
+    uint32_t node;
+    double box_d2;
+  };
+  std::array<Pending, kMaxTreeDepth> stack;
+  size_t depth = 0;
+  stack[depth++] = {0, BoxDistanceSquared(query, nodes_[0].lo, nodes_[0].hi)};
+  while (depth > 0) {
+    const Pending pending = stack[--depth];
+    if (pending.box_d2 >= best_d2) continue;
+    const Node& node = nodes_[pending.node];
     if (node.count > 0) {
       for (uint32_t t = node.first; t < node.first + node.count; ++t) {
         bool interior = false;
@@ -167,9 +233,12 @@ TriangleIndex::Closest TriangleIndex::ClosestTo(const Eigen::Vector3d& query) co
     }
     const Node& a = nodes_[node.first];
     const Node& b = nodes_[node.first + 1];
-    const bool a_first = BoxDistanceSquared(query, a.lo, a.hi) <= BoxDistanceSquared(query, b.lo, b.hi);
-    stack.push_back(a_first ? node.first + 1 : node.first);  // the nearer child is searched first
-    stack.push_back(a_first ? node.first : node.first + 1);
+    const double a_d2 = BoxDistanceSquared(query, a.lo, a.hi);
+    const double b_d2 = BoxDistanceSquared(query, b.lo, b.hi);
+    const bool a_first = a_d2 <= b_d2;
+    // The nearer child goes on top, so it is searched first.
+    stack[depth++] = a_first ? Pending{node.first + 1, b_d2} : Pending{node.first, a_d2};
+    stack[depth++] = a_first ? Pending{node.first, a_d2} : Pending{node.first + 1, b_d2};
   }
   best.distance = std::sqrt(best_d2);
   const auto& tri = corners_[best_triangle];

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -24,12 +25,35 @@ class PointIndex {
 
   // Index of the nearest point and its squared distance. The set must not be empty.
   size_t Nearest(const Eigen::Vector3d& query, double* distance_squared) const;
-  // Indices of the k nearest points (fewer if the set is smaller), nearest first.
-  std::vector<uint32_t> NearestK(const Eigen::Vector3d& query, size_t k) const;
+  // Indices of the k nearest points (fewer if the set is smaller) into out (room for k), in no particular order;
+  // returns how many.
+  size_t NearestSet(const Eigen::Vector3d& query, size_t k, uint32_t* out) const;
 
  private:
   struct Tree;
   std::unique_ptr<Tree> tree_;
+};
+
+// The k nearest points (the point itself included) of every stride-th point of a fixed set.
+// Distances within a set keep their order under a similarity transform (rotation, uniform scale, translation),
+// so a set's table is computed once and serves every pose of it: the locally averaged scores of registration
+// use one per query for all its candidates and one per template for all queries.
+class NeighbourTable {
+ public:
+  static constexpr size_t kMaxPoints = 65536;  // indices are stored in 16 bits, to halve the memory of a table
+  // index is a PointIndex over points. points.size() must not exceed kMaxPoints (a programming error: the
+  // sample sets that use tables are far smaller, see the static_asserts in registration.cc); it aborts. parallel:
+  // the rows are searched on two threads (the table does not depend on it).
+  NeighbourTable(const std::vector<Eigen::Vector3d>& points, const PointIndex& index, size_t k, size_t stride,
+                 bool parallel = false);
+  size_t rows() const { return width_ == 0 ? 0 : indices_.size() / width_; }
+  size_t stride() const { return stride_; }
+  // Neighbours of point r * stride(): min(k, points) of them, in no particular order.
+  std::span<const uint16_t> Row(size_t r) const { return {indices_.data() + r * width_, width_}; }
+
+ private:
+  size_t width_ = 0, stride_ = 1;
+  std::vector<uint16_t> indices_;
 };
 
 // Written by hand (about 100 lines) because the query is only "closest point on any triangle": nanoflann

@@ -7,6 +7,7 @@
 #include <numbers>
 #include <numeric>
 #include <optional>
+#include <span>
 
 #include <Eigen/Geometry>
 
@@ -32,14 +33,13 @@ SurfaceOffset OffsetFromSurface(const Eigen::Vector3d& offset, const Eigen::Vect
   return out;
 }
 
-// Deviation of each point averaged over its neighbours (in its own set).
-std::vector<double> LocalDeviations(const std::vector<Eigen::Vector3d>& points, const PointIndex& index,
-                                    const std::vector<SurfaceOffset>& offsets) {
-  std::vector<double> out(points.size());
-  for (size_t i = 0; i < points.size(); ++i) {
+// Deviation of each point averaged over its neighbours (in its own set; table has stride 1).
+std::vector<double> LocalDeviations(const NeighbourTable& table, const std::vector<SurfaceOffset>& offsets) {
+  std::vector<double> out(table.rows());
+  for (size_t i = 0; i < out.size(); ++i) {
     double along = 0, excess = 0;
-    const std::vector<uint32_t> neighbours = index.NearestK(points[i], kLocalDeviationNeighbours);
-    for (uint32_t j : neighbours) {
+    const std::span<const uint16_t> neighbours = table.Row(i);
+    for (uint16_t j : neighbours) {
       along += offsets[j].along;
       excess += offsets[j].excess;
     }
@@ -49,15 +49,15 @@ std::vector<double> LocalDeviations(const std::vector<Eigen::Vector3d>& points, 
   return out;
 }
 
-// Largest |mean signed offset| over the kSystematicNeighbours neighbours of every kSystematicStride-th point.
-double SystematicDeviation(const std::vector<Eigen::Vector3d>& points, const PointIndex& index,
-                           const std::vector<SurfaceOffset>& offsets) {
+// Largest |mean signed offset| over the neighbours in each row of table (kSystematicNeighbours around every
+// kSystematicStride-th point).
+double SystematicDeviation(const NeighbourTable& table, const std::vector<SurfaceOffset>& offsets) {
   double worst = 0;
-  for (size_t i = 0; i < points.size(); i += kSystematicStride) {
-    const std::vector<uint32_t> neighbours = index.NearestK(points[i], kSystematicNeighbours);
+  for (size_t r = 0; r < table.rows(); ++r) {
+    const std::span<const uint16_t> neighbours = table.Row(r);
     if (neighbours.empty()) continue;
     double along = 0;
-    for (uint32_t j : neighbours) along += offsets[j].along;
+    for (uint16_t j : neighbours) along += offsets[j].along;
     worst = std::max(worst, std::abs(along) / static_cast<double>(neighbours.size()));
   }
   return worst;
@@ -242,9 +242,11 @@ std::optional<Eigen::Vector3d> NearSymmetryAxis(const BodyMetrics& t) {
 
 bool HasNearSymmetryAxis(const BodyMetrics& template_metrics) { return NearSymmetryAxis(template_metrics).has_value(); }
 
-bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget& target, Registration* registration) {
+bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget& target, Registration* registration,
+                           int threads) {
   const std::optional<Eigen::Vector3d> axis = NearSymmetryAxis(target.metrics);
   if (!axis || target.points.empty()) return false;
+  const bool parallel = threads > 1;
   // A mirrored registration is searched on the reflected query, as RegisterHandedness does.
   const bool mirrored = registration->transform.mirrored();
   const Eigen::Matrix3d flip = ReflectX();
@@ -253,53 +255,73 @@ bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget&
   const std::vector<Eigen::Vector3d>& points = mirrored ? reflected : query.samples.points;
   Similarity original = registration->transform;
   if (mirrored) original.rotation = original.rotation * flip;
-  // Every pose is compared after the same short refinement, so that none wins by being better converged.
-  auto settle = [&](const Similarity& start) {
-    return RunIcp(points, kVerificationSamples, start, kSymmetryTurnRefineIterations, target).transform;
-  };
-  const Similarity settled_original = settle(original);
-  const double original_error = UntrimmedMeanDistance(points, kVerificationSamples, settled_original, target);
   const double original_trimmed = RunIcp(points, kCoarseIcpSamples, original, 1, target).error;
+  // Every turn settles onto its nearest tooth by a few coarse ICP steps (the turns are independent: two threads).
   const Eigen::Vector3d& centre = target.metrics.centroid;
-  const double same_cos = std::cos(kSymmetryTurnSameDegrees * std::numbers::pi / 180.0);
-  std::vector<Eigen::Matrix3d> seen = {original.rotation};
-  std::vector<std::pair<double, Similarity>> turned;  // untrimmed error on the coarse points, pose
-  for (int step = 1; step < kSymmetryTurnSteps; ++step) {
+  std::vector<IcpState> coarse(kSymmetryTurnSteps);  // [0] unused: the original pose
+  ForEachIndex(kSymmetryTurnSteps - 1, parallel, [&](size_t i) {
+    const int step = static_cast<int>(i) + 1;
     const Eigen::Matrix3d turn =
         Eigen::AngleAxisd(2 * std::numbers::pi * step / kSymmetryTurnSteps, *axis).toRotationMatrix();
     Similarity start = original;
     start.rotation = turn * original.rotation;
     start.translation = centre + turn * (original.translation - centre);
-    const IcpState coarse = RunIcp(points, kCoarseIcpSamples, start, kCoarseIcpIterations, target);
-    // Only turns that settled onto another tooth (a trimmed error like the original's) are contenders, and
-    // each tooth once.
-    if (!(coarse.error <= kSymmetryTurnCoarseRatio * original_trimmed)) continue;
+    coarse[step] = RunIcp(points, kCoarseIcpSamples, start, kCoarseIcpIterations, target);
+  });
+  // Only turns that settled onto another tooth (a trimmed error like the original's) are contenders, and each
+  // tooth once (the first turn, in turn order, that reached it).
+  const double same_cos = std::cos(kSymmetryTurnSameDegrees * std::numbers::pi / 180.0);
+  std::vector<Eigen::Matrix3d> seen = {original.rotation};
+  std::vector<std::pair<double, Similarity>> turned;  // untrimmed error on the coarse points, pose
+  for (int step = 1; step < kSymmetryTurnSteps; ++step) {
+    if (!(coarse[step].error <= kSymmetryTurnCoarseRatio * original_trimmed)) continue;
     auto same_pose = [&](const Eigen::Matrix3d& r) {
-      return ((r.transpose() * coarse.transform.rotation).trace() - 1) / 2 > same_cos;
+      return ((r.transpose() * coarse[step].transform.rotation).trace() - 1) / 2 > same_cos;
     };
     if (std::any_of(seen.begin(), seen.end(), same_pose)) continue;
-    seen.push_back(coarse.transform.rotation);
-    turned.emplace_back(UntrimmedMeanDistance(points, kCoarseIcpSamples, coarse.transform, target), coarse.transform);
+    seen.push_back(coarse[step].transform.rotation);
+    turned.emplace_back(0.0, coarse[step].transform);
   }
+  if (turned.empty()) return false;
+  ForEachIndex(turned.size(), parallel, [&](size_t i) {
+    turned[i].first = UntrimmedMeanDistance(points, kCoarseIcpSamples, turned[i].second, target);
+  });
   // A part without teeth (a tube keyed by a flat) leaves a contender at nearly every turn: only the
-  // kSymmetryTurnSettled with the smallest untrimmed error are refined and compared on all points.
+  // kSymmetryTurnSettled with the smallest untrimmed error are refined and compared on all points, with the
+  // original pose. Every pose gets the same short refinement, so that none wins by being better converged.
   const size_t settled_count = std::min(turned.size(), kSymmetryTurnSettled);
   std::partial_sort(turned.begin(), turned.begin() + settled_count, turned.end(),
                     [](const auto& a, const auto& b) { return a.first < b.first; });
-  Similarity best;
-  double best_error = std::numeric_limits<double>::infinity();
-  for (size_t i = 0; i < settled_count; ++i) {
-    const Similarity settled = settle(turned[i].second);
-    const double error = UntrimmedMeanDistance(points, kVerificationSamples, settled, target);
-    if (error < best_error) {
-      best_error = error;
-      best = settled;
-    }
-  }
-  if (!(best_error < kSymmetryTurnGain * original_error)) return false;
-  registration->transform = RunIcp(points, kVerificationSamples, best, kIcpIterations, target).transform;
+  std::vector<std::pair<double, Similarity>> settled(settled_count + 1);  // [0]: the original pose
+  ForEachIndex(settled.size(), parallel, [&](size_t i) {
+    const Similarity& start = i == 0 ? original : turned[i - 1].second;
+    const Similarity pose =
+        RunIcp(points, kVerificationSamples, start, kSymmetryTurnRefineIterations, target).transform;
+    settled[i] = {UntrimmedMeanDistance(points, kVerificationSamples, pose, target), pose};
+  });
+  const double original_error = settled[0].first;
+  const auto best = std::min_element(settled.begin() + 1, settled.end(),
+                                     [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (!(best->first < kSymmetryTurnGain * original_error)) return false;
+  registration->transform = RunIcp(points, kVerificationSamples, best->second, kIcpIterations, target).transform;
   if (mirrored) registration->transform.rotation = registration->transform.rotation * flip;
   return true;
+}
+
+static_assert(kDescriptorSamples <= NeighbourTable::kMaxPoints && kTemplateSamples <= NeighbourTable::kMaxPoints,
+              "the scored sample sets must fit a NeighbourTable");
+
+ScoringNeighbours::ScoringNeighbours(const std::vector<Eigen::Vector3d>& points, const PointIndex& index,
+                                     bool parallel)
+    : local(points, index, kLocalDeviationNeighbours, 1, parallel),
+      systematic(points, index, kSystematicNeighbours, kSystematicStride, parallel) {}
+
+QueryScoringSide::QueryScoringSide(const DescribedBody& query, int threads)
+    : triangles(query.mesh), neighbours(query.samples.points, PointIndex(query.samples.points), threads > 1) {}
+
+const ScoringNeighbours& RegistrationTarget::neighbours() const {
+  std::call_once(neighbours_once_, [&] { neighbours_ = std::make_unique<ScoringNeighbours>(points, *index); });
+  return *neighbours_;
 }
 
 std::unique_ptr<RegistrationTarget> RegistrationTarget::From(const DescribedBody& body, int sample_count) {
@@ -317,7 +339,7 @@ std::unique_ptr<RegistrationTarget> RegistrationTarget::From(const DescribedBody
 AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
                               const std::vector<Eigen::Vector3d>& query_normals, double query_area,
                               const Similarity& transform, const RegistrationTarget& target, ScoreDetail detail,
-                              const TriangleIndex* query_triangles) {
+                              const QueryScoringSide* query_side) {
   AlignmentScore score;
   const size_t n = query_points.size();
   if (n == 0 || target.points.empty()) return score;
@@ -328,7 +350,7 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
     moved_normals[i] = transform.rotation * query_normals[i];
   }
   const double query_spacing = std::sqrt(query_area * transform.scale * transform.scale / n);
-  const bool exact = detail == ScoreDetail::kFull && query_triangles != nullptr && !query_triangles->empty() &&
+  const bool exact = detail == ScoreDetail::kFull && query_side != nullptr && !query_side->triangles.empty() &&
                      target.triangles != nullptr && !target.triangles->empty() && transform.scale > 0;
   const bool full = detail == ScoreDetail::kFull;
   // An exact offset is signed (along the face normal) inside a face, so that noise averages out locally;
@@ -345,6 +367,10 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
     return d;
   };
   PointIndex moved_index(moved);
+  // The query's neighbour tables: prepared by the caller, or built here on the moved points (the same lists).
+  std::unique_ptr<ScoringNeighbours> own_neighbours;
+  if (full && query_side == nullptr) own_neighbours = std::make_unique<ScoringNeighbours>(moved, moved_index);
+  const ScoringNeighbours* query_neighbours = query_side != nullptr ? &query_side->neighbours : own_neighbours.get();
   // The two directions are independent; a full score runs the template-to-query one on a helper thread
   // (kDistances scores run inside the per-handedness threads of the matcher, so they stay on one).
   struct Direction {
@@ -366,8 +392,8 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
     }
     forward.distances = distances(forward.offsets);
     if (!full) return;
-    forward.local = LocalDeviations(moved, moved_index, forward.offsets);
-    forward.systematic = SystematicDeviation(moved, moved_index, forward.offsets);
+    forward.local = LocalDeviations(query_neighbours->local, forward.offsets);
+    forward.systematic = SystematicDeviation(query_neighbours->systematic, forward.offsets);
   };
   auto run_backward = [&] {
     backward.offsets.resize(target.points.size());
@@ -375,7 +401,7 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
     for (size_t j = 0; j < target.points.size(); ++j) {
       if (exact) {
         const Eigen::Vector3d p = inverse_rotation * (target.points[j] - transform.translation) / transform.scale;
-        backward.offsets[j] = exact_offset(query_triangles->ClosestTo(p), p, transform.scale);
+        backward.offsets[j] = exact_offset(query_side->triangles.ClosestTo(p), p, transform.scale);
         continue;
       }
       double d2;
@@ -384,8 +410,9 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
     }
     backward.distances = distances(backward.offsets);
     if (!full) return;
-    backward.local = LocalDeviations(target.points, *target.index, backward.offsets);
-    backward.systematic = SystematicDeviation(target.points, *target.index, backward.offsets);
+    const ScoringNeighbours& target_neighbours = target.neighbours();
+    backward.local = LocalDeviations(target_neighbours.local, backward.offsets);
+    backward.systematic = SystematicDeviation(target_neighbours.systematic, backward.offsets);
   };
   {
     JoiningThread helper;
@@ -440,14 +467,14 @@ Registration RegisterHandedness(const DescribedBody& query, const RegistrationTa
 }
 
 void ScoreFully(const DescribedBody& query, const RegistrationTarget& target, Registration* registration,
-                const TriangleIndex* query_triangles) {
-  std::unique_ptr<TriangleIndex> own;
-  if (query_triangles == nullptr) {
-    own = std::make_unique<TriangleIndex>(query.mesh);
-    query_triangles = own.get();
+                const QueryScoringSide* query_side) {
+  std::unique_ptr<QueryScoringSide> own;
+  if (query_side == nullptr) {
+    own = std::make_unique<QueryScoringSide>(query);
+    query_side = own.get();
   }
   registration->score = ScoreAlignment(query.samples.points, query.samples.normals, query.metrics.area,
-                                       registration->transform, target, ScoreDetail::kFull, query_triangles);
+                                       registration->transform, target, ScoreDetail::kFull, query_side);
 }
 
 RegistrationResult Register(const DescribedBody& query, const RegistrationTarget& target) {

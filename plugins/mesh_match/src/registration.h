@@ -20,6 +20,7 @@
 #define INTERDICT_MESH_MATCH_REGISTRATION_H_
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -88,6 +89,22 @@ struct AlignmentScore {
   double systematic_deviation = 0;
 };
 
+// The neighbour tables of one sample set for the locally averaged scores (local and systematic deviation).
+struct ScoringNeighbours {
+  ScoringNeighbours(const std::vector<Eigen::Vector3d>& points, const PointIndex& index, bool parallel = false);
+  NeighbourTable local;       // kLocalDeviationNeighbours around every point
+  NeighbourTable systematic;  // kSystematicNeighbours around every kSystematicStride-th point
+};
+
+// The query side of full scores, prepared once per query and shared by all its candidates: its triangles (exact
+// distances) and the neighbour tables of its samples (query.samples.points, the points that are scored), built on
+// two threads when threads > 1.
+struct QueryScoringSide {
+  explicit QueryScoringSide(const DescribedBody& query, int threads = 1);
+  TriangleIndex triangles;
+  ScoringNeighbours neighbours;
+};
+
 // The template side, prepared once and reused for every query.
 struct RegistrationTarget {
   std::vector<Eigen::Vector3d> points;
@@ -98,6 +115,13 @@ struct RegistrationTarget {
   std::unique_ptr<TriangleIndex> triangles;  // exact distances for full scores
 
   static std::unique_ptr<RegistrationTarget> From(const DescribedBody& body, int sample_count);
+  // The neighbour tables of points, built on the first full score against this template (thread-safe) and kept
+  // for every later query (about 384 KB at kTemplateSamples; a template that is only registered never needs them).
+  const ScoringNeighbours& neighbours() const;
+
+ private:
+  mutable std::once_flag neighbours_once_;
+  mutable std::unique_ptr<ScoringNeighbours> neighbours_;
 };
 
 // How much of AlignmentScore to compute: kDistances fills chamfer, Hausdorff and noise_level only (no
@@ -140,19 +164,23 @@ Registration RegisterHandedness(const DescribedBody& query, const RegistrationTa
 // apart from two close ones) in kSymmetryTurnSteps steps, lets each turn settle onto the nearest tooth with a
 // few coarse ICP steps, and scores every distinct pose by its untrimmed mean distance (which the symmetry-breaking
 // feature does enter). The best one is refined and replaces *registration (transform only; the caller rescores)
-// when it is clearly better. Returns whether it did; false also when the template has no such axis.
-bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget& target, Registration* registration);
+// when it is clearly better. Returns whether it did; false also when the template has no such axis. With threads
+// > 1 the turns are searched on two threads; the result does not depend on it.
+bool TurnAboutSymmetryAxis(const DescribedBody& query, const RegistrationTarget& target, Registration* registration,
+                           int threads = 1);
 
-// Scores an alignment without optimising it (used by Register and by tests).
+// Scores an alignment without optimising it (used by Register and by tests). query_side, when given, was
+// prepared from the query whose samples query_points are; without it a full score uses point-to-surface
+// distances from the query side and builds its neighbour tables itself.
 AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
                               const std::vector<Eigen::Vector3d>& query_normals, double query_area,
                               const Similarity& transform, const RegistrationTarget& target,
                               ScoreDetail detail = ScoreDetail::kFull,
-                              const TriangleIndex* query_triangles = nullptr);
-// Rescores a registration of query in full (after a kDistances registration was chosen). query_triangles,
-// when given, is TriangleIndex(query.mesh) built once by the caller for several candidates.
+                              const QueryScoringSide* query_side = nullptr);
+// Rescores a registration of query in full (after a kDistances registration was chosen). query_side, when
+// given, is QueryScoringSide(query), built once by the caller for several candidates.
 void ScoreFully(const DescribedBody& query, const RegistrationTarget& target, Registration* registration,
-                const TriangleIndex* query_triangles = nullptr);
+                const QueryScoringSide* query_side = nullptr);
 
 }  // namespace interdict::mesh
 
