@@ -149,6 +149,13 @@ TriangleIndex::TriangleIndex(const TriangleMesh& mesh) {
   nodes_.reserve(2 * corners_.size() / kTriangleLeafSize + 2);
   nodes_.emplace_back();
   Build(centroids);
+  planes_.resize(corners_.size());
+  for (size_t t = 0; t < corners_.size(); ++t) {
+    const Eigen::Vector3d n = (corners_[t][1] - corners_[t][0]).cross(corners_[t][2] - corners_[t][0]);
+    const double length = n.norm();
+    const Eigen::Vector3d unit = length > 0 ? Eigen::Vector3d(n / length) : Eigen::Vector3d::Zero();
+    planes_[t] << unit, unit.dot(corners_[t][0]);
+  }
 }
 
 // Fills the tree from the root (already pushed) by median splits of the centroids along the longest box axis.
@@ -219,6 +226,8 @@ TriangleIndex::Closest TriangleIndex::ClosestTo(const Eigen::Vector3d& query) co
     const Node& node = nodes_[pending.node];
     if (node.count > 0) {
       for (uint32_t t = node.first; t < node.first + node.count; ++t) {
+        const double to_plane = planes_[t].head<3>().dot(query) - planes_[t][3];
+        if (to_plane * to_plane >= best_d2) continue;
         bool interior = false;
         const Eigen::Vector3d c = ClosestOnTriangle(query, corners_[t][0], corners_[t][1], corners_[t][2], &interior);
         const double d2 = (c - query).squaredNorm();
@@ -241,10 +250,7 @@ TriangleIndex::Closest TriangleIndex::ClosestTo(const Eigen::Vector3d& query) co
     stack[depth++] = a_first ? Pending{node.first, a_d2} : Pending{node.first + 1, b_d2};
   }
   best.distance = std::sqrt(best_d2);
-  const auto& tri = corners_[best_triangle];
-  const Eigen::Vector3d n = (tri[1] - tri[0]).cross(tri[2] - tri[0]);
-  const double length = n.norm();
-  best.normal = length > 0 ? Eigen::Vector3d(n / length) : Eigen::Vector3d::Zero();
+  best.normal = planes_[best_triangle].head<3>();
   return best;
 }
 

@@ -78,6 +78,10 @@ class TriangleIndex {
   };
   void Build(std::vector<Eigen::Vector3d>& centroids);
   std::vector<std::array<Eigen::Vector3d, 3>> corners_;
+  // Per triangle: unit normal (zero when degenerate) and its plane's offset (normal . corner 0). The distance to
+  // the plane bounds the distance to the triangle from below, so most triangles of a visited leaf are rejected
+  // by one dot product.
+  std::vector<Eigen::Vector4d> planes_;
   std::vector<Node> nodes_;
 };
 
