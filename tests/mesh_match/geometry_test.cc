@@ -196,6 +196,22 @@ TEST(NeighbourTable, ASetSmallerThanKGivesEveryPointInEveryRow) {
   for (const std::vector<uint16_t>& row : SortedRows(table)) EXPECT_EQ(row, (std::vector<uint16_t>{0, 1, 2}));
 }
 
+TEST(PointIndex, NearestFromAnyHintIsTheNearest) {
+  const std::vector<Eigen::Vector3d> points = SampleSurface(GenerateStandIn(22).mesh, 1500, 9).points;
+  const PointIndex index(points);
+  SplitMix64 rng(23);
+  for (int i = 0; i < 500; ++i) {
+    const Eigen::Vector3d p(rng.Uniform() * 160 - 80, rng.Uniform() * 160 - 80, rng.Uniform() * 160 - 80);
+    const size_t hint = static_cast<size_t>(rng.Uniform() * points.size()) % points.size();
+    double expected_d2 = 0, d2 = 0;
+    const size_t expected = index.Nearest(p, &expected_d2);
+    const size_t found = index.NearestFrom(p, hint, &d2);
+    EXPECT_EQ(d2, expected_d2) << i;
+    EXPECT_EQ((points[found] - p).squaredNorm(), d2) << i;
+    EXPECT_EQ(found, expected) << i;  // random samples: no two at exactly equal distance
+  }
+}
+
 TEST(ForEachIndex, VisitsEveryIndexOnceOnOneOrTwoThreads) {
   for (bool parallel : {false, true}) {
     for (size_t count : {0, 1, 2, 7, 100}) {

@@ -83,6 +83,24 @@ class HeapResultSet {
   size_t count_ = 0;
 };
 
+// The nearest point, starting from a known one: nanoflann prunes every subtree farther than worstDist(), so a
+// good start (the previous nearest of a point that moved a little) prunes from the first node on.
+struct NearestResultSet {
+  using DistanceType = double;
+  uint32_t index;
+  double distance_squared;
+  size_t size() const { return 1; }
+  bool full() const { return true; }
+  double worstDist() const { return distance_squared; }
+  bool addPoint(double d2, uint32_t i) {
+    if (d2 < distance_squared) {
+      distance_squared = d2;
+      index = i;
+    }
+    return true;
+  }
+};
+
 double BoxDistanceSquared(const Eigen::Vector3d& p, const Eigen::Vector3d& lo, const Eigen::Vector3d& hi) {
   return (lo - p).cwiseMax(p - hi).cwiseMax(0.0).squaredNorm();
 }
@@ -107,6 +125,13 @@ size_t PointIndex::Nearest(const Eigen::Vector3d& query, double* distance_square
   tree_->kd.knnSearch(query.data(), 1, &index, &d2);
   *distance_squared = d2;
   return index;
+}
+
+size_t PointIndex::NearestFrom(const Eigen::Vector3d& query, size_t hint, double* distance_squared) const {
+  NearestResultSet result(static_cast<uint32_t>(hint), ((*tree_->adaptor.points)[hint] - query).squaredNorm());
+  tree_->kd.findNeighbors(result, query.data(), nanoflann::SearchParams());
+  *distance_squared = result.distance_squared;
+  return result.index;
 }
 
 size_t PointIndex::NearestSet(const Eigen::Vector3d& query, size_t k, uint32_t* out) const {

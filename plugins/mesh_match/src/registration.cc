@@ -98,7 +98,9 @@ IcpState RunIcp(const std::vector<Eigen::Vector3d>& points, size_t count, Simila
   for (int it = 0; it < iterations; ++it) {
     for (size_t i = 0; i < count; ++i) {
       double d2;
-      matched[i] = target.index->Nearest(state.transform.Apply(points[i]), &d2);
+      // After the first step a point's previous nearest is a close start: the pose moves little per step.
+      const Eigen::Vector3d moved = state.transform.Apply(points[i]);
+      matched[i] = it == 0 ? target.index->Nearest(moved, &d2) : target.index->NearestFrom(moved, matched[i], &d2);
       pairs[i] = {d2, i};
     }
     const size_t keep = std::max<size_t>(3, static_cast<size_t>(count * kIcpTrimFraction));
