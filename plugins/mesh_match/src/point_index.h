@@ -25,7 +25,7 @@ class PointIndex {
 
   // Index of the nearest point and its squared distance. The set must not be empty.
   size_t Nearest(const Eigen::Vector3d& query, double* distance_squared) const;
-  // The same, starting from hint (an index into the set, e.g. the previous answer for a point that moved a
+  // The same, starting from hint (which must index the set: e.g. the previous answer for a point that moved a
   // little): only points nearer than the hint are searched for, so the search prunes from the start. Same answer
   // as Nearest (among points at exactly equal distance, the hint is kept).
   size_t NearestFrom(const Eigen::Vector3d& query, size_t hint, double* distance_squared) const;
