@@ -8,11 +8,44 @@
 #include "mesh_test_util.h"
 #include "mesh_writer.h"
 #include "standin_generator.h"
+#include "template_library.h"
 
 namespace interdict::mesh {
 namespace {
 
 namespace fs = std::filesystem;
+
+TEST(TemplateLibrary, LoadMeshReadsNowAndDescribesOnFirstUse) {
+  // The plugin reads every template mesh in create() and may open no file afterwards (its sandbox forbids it).
+  int loads = 0;
+  bool files_allowed = true;
+  TemplateLibrary library([&](const TemplateRecord& record) -> Result<TriangleMesh> {
+    ++loads;
+    if (!files_allowed) return Status::PermissionDenied("no file may be opened now");
+    return GenerateStandIn(std::stoull(record.mesh_path)).mesh;
+  });
+  for (uint64_t seed : {3, 7, 9}) {
+    const DescribedBody body = DescribeBody(GenerateStandIn(seed).mesh);
+    library.Add({"t" + std::to_string(seed), "", std::to_string(seed), body.hashes, body.descriptor,
+                 body.metrics.diagonal()});
+  }
+  library.BuildIndex();
+  ASSERT_TRUE(library.LoadMesh(0).ok());
+  ASSERT_TRUE(library.LoadMesh(1).ok());
+  ASSERT_TRUE(library.LoadMesh(1).ok());  // kept, not read again
+  EXPECT_EQ(loads, 2);
+  files_allowed = false;
+  Result<const RegistrationTarget*> target = library.Target(1);
+  ASSERT_TRUE(target.ok()) << target.status().ToString();
+  Result<const DescribedBody*> body = library.Body(1);
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ((*body)->hashes.exact, library.record(1).hashes.exact);  // described from the mesh that was read
+  EXPECT_EQ(loads, 2);
+  // A template that was not read ahead still goes to the loader, and its failure is reported.
+  EXPECT_EQ(library.LoadMesh(2).code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(library.Target(2).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(library.LoadMesh(3).code(), StatusCode::kInvalidArgument);
+}
 
 class TemplatePackTest : public ::testing::Test {
  protected:

@@ -84,11 +84,12 @@ class MeshMatchPlugin {
     }
     plugin->pack_ = PackIdentity{pack->name, pack->version, pack->digest};
     plugin->library_.emplace(std::move(*library));
-    // Load every template mesh now: after create() the sandbox forbids opening files.
+    // Read every template mesh now (after create() the sandbox forbids opening files); each is described when a
+    // part first needs it, so a job pays only for the templates its parts are checked against.
     for (size_t i = 0; i < plugin->library_->size(); ++i) {
-      Result<const RegistrationTarget*> target = plugin->library_->Target(i);
-      if (!target.ok()) {
-        *error = "template " + plugin->library_->record(i).id + ": " + target.status().ToString();
+      Status loaded = plugin->library_->LoadMesh(i);
+      if (!loaded.ok()) {
+        *error = "template " + plugin->library_->record(i).id + ": " + loaded.ToString();
         return nullptr;
       }
     }

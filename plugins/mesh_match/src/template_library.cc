@@ -79,11 +79,25 @@ std::optional<size_t> TemplateLibrary::FindByQuantisedHash(const std::string& ha
   return it == by_quantised_.end() ? std::nullopt : std::optional<size_t>(it->second);
 }
 
+Status TemplateLibrary::LoadMesh(size_t i) {
+  if (i >= records_.size()) return Status::InvalidArgument("no template " + std::to_string(i));
+  if (bodies_.count(i) != 0 || loaded_meshes_.count(i) != 0) return Status::Ok();
+  INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, loader_(records_[i]));
+  loaded_meshes_.emplace(i, std::move(mesh));
+  return Status::Ok();
+}
+
 Result<const DescribedBody*> TemplateLibrary::Body(size_t i) {
   if (i >= records_.size()) return Status::InvalidArgument("no template " + std::to_string(i));
   auto found = bodies_.find(i);
   if (found != bodies_.end()) return found->second.get();
-  INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, loader_(records_[i]));
+  TriangleMesh mesh;
+  if (auto loaded = loaded_meshes_.find(i); loaded != loaded_meshes_.end()) {
+    mesh = std::move(loaded->second);
+    loaded_meshes_.erase(loaded);
+  } else {
+    INTERDICT_ASSIGN_OR_RETURN(mesh, loader_(records_[i]));
+  }
   auto body = std::make_unique<DescribedBody>(DescribeBody(std::move(mesh)));
   const DescribedBody* raw = body.get();
   bodies_[i] = std::move(body);

@@ -51,6 +51,10 @@ class TemplateLibrary {
   std::optional<size_t> FindByExactHash(const std::string& hash) const;
   std::optional<size_t> FindByQuantisedHash(const std::string& hash) const;
 
+  // Reads template i's mesh now, through the loader, and keeps it until the template is first used, when it is
+  // described. For a caller that may not open files later (the plugin, whose sandbox forbids it after create()):
+  // reading is cheap, describing is the costly part and is left to the parts that need the template.
+  Status LoadMesh(size_t i);
   // The registration target (and described body) of template i, loading and describing its mesh once.
   Result<const RegistrationTarget*> Target(size_t i);
   Result<const DescribedBody*> Body(size_t i);
@@ -67,6 +71,7 @@ class TemplateLibrary {
   std::unique_ptr<DescriptorTree> tree_;
   std::map<std::string, size_t> by_exact_;
   std::map<std::string, size_t> by_quantised_;
+  std::map<size_t, TriangleMesh> loaded_meshes_;  // read by LoadMesh, not yet described
   std::map<size_t, std::unique_ptr<DescribedBody>> bodies_;
   std::map<size_t, std::unique_ptr<RegistrationTarget>> targets_;
   std::map<size_t, Registration> mirror_fits_;
