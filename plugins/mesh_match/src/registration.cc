@@ -368,10 +368,13 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
     for (size_t i = 0; i < offsets.size(); ++i) d[i] = offsets[i].distance();
     return d;
   };
-  PointIndex moved_index(moved);
+  // A k-d tree over the moved query points, for the point-to-surface distances from the template side and for
+  // neighbour tables the caller did not prepare; an exact score (query_side given) needs neither.
+  std::optional<PointIndex> moved_index;
+  if (!exact) moved_index.emplace(moved);
   // The query's neighbour tables: prepared by the caller, or built here on the moved points (the same lists).
   std::unique_ptr<ScoringNeighbours> own_neighbours;
-  if (full && query_side == nullptr) own_neighbours = std::make_unique<ScoringNeighbours>(moved, moved_index);
+  if (full && query_side == nullptr) own_neighbours = std::make_unique<ScoringNeighbours>(moved, *moved_index);
   const ScoringNeighbours* query_neighbours = query_side != nullptr ? &query_side->neighbours : own_neighbours.get();
   // The two directions are independent; a full score runs the template-to-query one on a helper thread
   // (kDistances scores run inside the per-handedness threads of the matcher, so they stay on one).
@@ -407,7 +410,7 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
         continue;
       }
       double d2;
-      size_t i = moved_index.Nearest(target.points[j], &d2);
+      size_t i = moved_index->Nearest(target.points[j], &d2);
       backward.offsets[j] = OffsetFromSurface(target.points[j] - moved[i], moved_normals[i], query_spacing);
     }
     backward.distances = distances(backward.offsets);
