@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <chrono>
+#include <thread>
 #include <charconv>
 #include <map>
 #include <string>
@@ -143,7 +145,18 @@ Result<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::filesyste
   auto connection = std::make_unique<SqliteConnection>(db);
   // WAL: readers never block the writer. NORMAL sync is durable across process crashes in WAL mode (only a
   // power loss can drop the last commits), and the queue's fencing makes a lost completion a harmless re-run.
-  INTERDICT_RETURN_IF_ERROR(connection->Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
+  // Switching a new database to WAL needs it alone for a moment, and when several processes open it at once (a
+  // worker starting while `queue status` runs) SQLite answers SQLITE_BUSY at once, without the busy handler; a
+  // worker then died at start. So the switch is retried, within the same busy timeout.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kQueueSqliteBusyTimeoutMs);
+  for (;;) {
+    rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", nullptr, nullptr, nullptr);
+    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(kQueueSqliteWalRetryMs));
+  }
+  if (rc != SQLITE_OK) {
+    return Status::IoError("opening queue " + path.string() + ": setting WAL mode: " + sqlite3_errmsg(db));
+  }
   return std::unique_ptr<SqlConnection>(std::move(connection));
 }
 

@@ -13,6 +13,7 @@ namespace interdict {
 
 // How long a writer waits for another process's write lock before failing with kIoError.
 inline constexpr int kQueueSqliteBusyTimeoutMs = 30'000;
+inline constexpr int kQueueSqliteWalRetryMs = 10;  // pause between attempts to switch a new database to WAL
 
 // Opens or creates the database file (its folder must exist).
 Result<std::unique_ptr<SqlConnection>> OpenSqliteConnection(const std::filesystem::path& path);
