@@ -68,6 +68,26 @@ TEST(DescribeThreads, TwoThreadsGiveTheSameBytesAsOne) {
   EXPECT_EQ(one.metrics.eigenvalues, premeasured.metrics.eigenvalues);
 }
 
+TEST(DescribeKnownBody, GivesTheSameBodyAsDescribingItOnOneOrTwoThreads) {
+  // A template is described from its pack's hashes and descriptor; registration must see the very same body.
+  for (const TriangleMesh& mesh : {GenerateStandIn(5).mesh, LargeBody()}) {
+    const DescribedBody full = DescribeBody(mesh, 1);
+    for (int threads : {1, 2}) {
+      const DescribedBody known = DescribeKnownBody(mesh, full.hashes, full.descriptor, threads);
+      EXPECT_EQ(known.hashes.exact, full.hashes.exact);
+      EXPECT_EQ(known.hashes.quantised, full.hashes.quantised);
+      EXPECT_EQ(0, std::memcmp(known.descriptor.data(), full.descriptor.data(), sizeof full.descriptor));
+      EXPECT_EQ(SampleBytes(known.samples), SampleBytes(full.samples)) << threads << " threads";
+      EXPECT_EQ(known.metrics.area, full.metrics.area);
+      EXPECT_EQ(known.metrics.volume, full.metrics.volume);
+      EXPECT_EQ(known.metrics.axes, full.metrics.axes);
+      EXPECT_EQ(known.metrics.eigenvalues, full.metrics.eigenvalues);
+      EXPECT_EQ(known.metrics.flat_edges, full.metrics.flat_edges);
+      EXPECT_EQ(known.mesh.triangles, full.mesh.triangles);
+    }
+  }
+}
+
 TEST(DescribeThreads, WholeFileAnalysisIsIdenticalForEveryThreadCount) {
   const TriangleMesh plate = LayOutPlate({LargeBody(), GenerateStandIn(5).mesh, GenerateStandIn(8).mesh}, 4);
   Result<std::string> stl = ToBinaryStl(plate);

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
+#include <optional>
 
 #include "core/files.h"
+#include "matcher.h"
 #include "mesh_test_util.h"
 #include "mesh_writer.h"
 #include "standin_generator.h"
@@ -71,12 +74,30 @@ class TemplatePackTest : public ::testing::Test {
     Result<SigningKey> key = SigningKey::Generate();
     ASSERT_TRUE(key.ok());
     public_key_ = key->public_key_hex();
-    ASSERT_TRUE(SignTemplatePack(dir_, *key).ok());
+    key_ = std::move(*key);
+    ASSERT_TRUE(SignTemplatePack(dir_, *key_).ok());
+  }
+
+  // Applies edit to descriptors.json and signs the pack again (as an author who edited it by hand would).
+  void EditDescriptorsAndResign(const std::function<void(nlohmann::json&)>& edit) {
+    Result<std::string> bytes = ReadFileToString(dir_ / kTemplatePackDescriptors, 1 << 24);
+    ASSERT_TRUE(bytes.ok());
+    nlohmann::json doc = nlohmann::json::parse(*bytes);
+    edit(doc);
+    ASSERT_TRUE(WriteFileAtomic(dir_ / kTemplatePackDescriptors, doc.dump(1)).ok());
+    ASSERT_TRUE(SignTemplatePack(dir_, *key_).ok());
+  }
+
+  Result<TemplatePack> VerifiedPack() {
+    INTERDICT_ASSIGN_OR_RETURN(TemplatePack pack, LoadTemplatePack(dir_));
+    INTERDICT_RETURN_IF_ERROR(VerifyTemplatePack(pack, {{public_key_}, false}));
+    return pack;
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   fs::path dir_;
   std::string public_key_;
+  std::optional<SigningKey> key_;
 };
 
 TEST_F(TemplatePackTest, SignedPackVerifiesOpensAndPassesItsFixtures) {
@@ -127,6 +148,72 @@ TEST_F(TemplatePackTest, YaraPackSignatureNeverPassesAsATemplatePackSignature) {
   EXPECT_FALSE(pack->verified);
   ASSERT_TRUE(WriteSignedManifest(kTemplatePackKind, dir_, nlohmann::json::parse(signed_pack->manifest_bytes), *key).ok());
   EXPECT_TRUE(VerifyTemplatePack(*pack, {{key->public_key_hex()}, false}).ok());
+}
+
+TEST_F(TemplatePackTest, BuildStoresEachMirrorSelfFitAndTheLibraryUsesItAsComputedOnFirstUse) {
+  Result<TemplatePack> pack = VerifiedPack();
+  ASSERT_TRUE(pack.ok()) << pack.status().ToString();
+  Result<TemplateLibrary> stored = OpenTemplateLibrary(*pack);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EditDescriptorsAndResign([](nlohmann::json& doc) {
+    for (auto& t : doc["templates"]) t.erase("mirror_self_fit");  // a pack built before the fits were stored
+  });
+  pack = VerifiedPack();
+  ASSERT_TRUE(pack.ok()) << pack.status().ToString();
+  Result<TemplateLibrary> computed = OpenTemplateLibrary(*pack);
+  ASSERT_TRUE(computed.ok()) << computed.status().ToString();
+  for (size_t i = 0; i < stored->size(); ++i) {
+    ASSERT_TRUE(stored->record(i).mirror_self_fit.has_value()) << stored->record(i).id;
+    EXPECT_FALSE(computed->record(i).mirror_self_fit.has_value());
+    Result<const AlignmentScore*> kept = stored->MirrorSelfFit(i);
+    Result<const AlignmentScore*> fresh = computed->MirrorSelfFit(i);
+    ASSERT_TRUE(kept.ok() && fresh.ok());
+    EXPECT_EQ(*kept, &*stored->record(i).mirror_self_fit);  // read from the pack, not registered again
+    EXPECT_EQ((*kept)->chamfer, (*fresh)->chamfer) << stored->record(i).id;
+    EXPECT_EQ((*kept)->coverage, (*fresh)->coverage);
+    EXPECT_EQ((*kept)->systematic_deviation, (*fresh)->systematic_deviation);
+    EXPECT_EQ(*IsAchiral(*stored, i), *IsAchiral(*computed, i)) << stored->record(i).id;
+  }
+  // Both verdicts occur, so the comparison above covers each (the accuracy bench lists the achiral stand-ins).
+  EXPECT_TRUE(*IsAchiral(*stored, 2));   // slide-3
+  EXPECT_FALSE(*IsAchiral(*stored, 0));  // gear-1
+  // The older pack still matches, but `templates test` asks for a rebuild.
+  Result<FixtureReport> report = TestTemplatePack(*pack);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->failures.size(), 3u);
+  EXPECT_NE(report->failures.front().find("descriptors.json is stale"), std::string::npos) << report->failures.front();
+}
+
+TEST_F(TemplatePackTest, TestReportsAMirrorSelfFitThatIsNotWhatThisBuildComputes) {
+  EditDescriptorsAndResign([](nlohmann::json& doc) { doc["templates"][2]["mirror_self_fit"]["chamfer"] = 0.001; });
+  Result<TemplatePack> pack = VerifiedPack();
+  ASSERT_TRUE(pack.ok()) << pack.status().ToString();
+  Result<FixtureReport> report = TestTemplatePack(*pack);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->failures.size(), 1u);
+  EXPECT_EQ(report->failures.front(), "slide-3: descriptors.json is stale (run `interdict templates build`)");
+}
+
+TEST_F(TemplatePackTest, AMalformedMirrorSelfFitRefusesToOpenNamingTheTemplate) {
+  const std::vector<std::pair<std::string, nlohmann::json>> bad = {
+      {"coverage", -0.5}, {"chamfer", "0.1"}, {"tolerance", nullptr}, {"precision", nlohmann::json::array()}};
+  for (const auto& [field, value] : bad) {
+    SCOPED_TRACE(field);
+    EditDescriptorsAndResign([&, field = field, value = value](nlohmann::json& doc) {
+      doc["templates"][1]["mirror_self_fit"][field] = value;
+    });
+    Result<TemplatePack> pack = VerifiedPack();
+    ASSERT_TRUE(pack.ok()) << pack.status().ToString();
+    Result<TemplateLibrary> library = OpenTemplateLibrary(*pack);
+    ASSERT_EQ(library.status().code(), StatusCode::kCorrupt);
+    EXPECT_NE(library.status().message().find("mirror_self_fit of tube-2"), std::string::npos)
+        << library.status().message();
+    EXPECT_NE(library.status().message().find(field), std::string::npos) << library.status().message();
+    EditDescriptorsAndResign([](nlohmann::json& doc) { doc["templates"][1]["mirror_self_fit"] = 7; });
+    library = OpenTemplateLibrary(*VerifiedPack());
+    EXPECT_EQ(library.status().code(), StatusCode::kCorrupt);
+    ASSERT_TRUE(BuildTemplateDescriptors(dir_).ok());  // back to a good pack for the next field
+  }
 }
 
 TEST_F(TemplatePackTest, UnverifiedPackCannotBeOpened) {

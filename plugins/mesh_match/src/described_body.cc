@@ -39,6 +39,26 @@ DescribedBody Describe(TriangleMesh body, const BodyMetrics* known_metrics, int 
 
 }  // namespace
 
+DescribedBody DescribeKnownBody(TriangleMesh body, const GeometryHashes& hashes, const ShapeDescriptor& descriptor,
+                                int threads) {
+  DescribedBody out;
+  out.mesh = std::move(body);
+  out.hashes = hashes;
+  out.descriptor = descriptor;
+  if (threads <= 0) threads = DefaultDescribeThreads();
+  auto measure = [&out] { out.metrics = MeasureBody(out.mesh); };
+  JoiningThread helper;
+  const bool parallel =
+      threads >= 2 && out.mesh.triangles.size() >= kParallelDescribeMinTriangles && helper.Start(measure);
+  out.samples = SampleSurface(out.mesh, kDescriptorSamples, SeedFromHex(out.hashes.exact));
+  if (parallel) {
+    helper.Join();
+  } else {
+    measure();
+  }
+  return out;
+}
+
 DescribedBody DescribeBody(TriangleMesh body, int threads) { return Describe(std::move(body), nullptr, threads); }
 
 DescribedBody DescribeBody(TriangleMesh body, const BodyMetrics& metrics, int threads) {

@@ -9,11 +9,11 @@
 
 namespace interdict::mesh {
 Result<bool> IsAchiral(TemplateLibrary& library, size_t i) {
-  INTERDICT_ASSIGN_OR_RETURN(const Registration* self, library.MirrorSelfFit(i));
-  const double diagonal = self->score.tolerance / kCoverageTolerance;
+  INTERDICT_ASSIGN_OR_RETURN(const AlignmentScore* self, library.MirrorSelfFit(i));
+  const double diagonal = self->tolerance / kCoverageTolerance;
   // With the noise allowance: a template is called chiral only when its mirror image is clearly another part,
   // so that "mirrored" is never claimed on a difference as small as noise.
-  return diagonal > 0 && DecideFit(self->score, self->score.chamfer / diagonal, 0, NoiseAllowance::kAllowNoise) ==
+  return diagonal > 0 && DecideFit(*self, self->chamfer / diagonal, 0, NoiseAllowance::kAllowNoise) ==
                              MatchTier::kMatch;
 }
 

@@ -103,7 +103,8 @@ struct MatchOptions {
 std::string UnitForScale(double query_to_template_scale);
 
 // Whether template i is (nearly) achiral: its own mirror image fits it within the match thresholds, so a
-// mirrored copy of it cannot be told from a copy. Measured once per template and cached in the library.
+// mirrored copy of it cannot be told from a copy. From the score `templates build` stores in descriptors.json, else
+// measured once per template and cached in the library.
 Result<bool> IsAchiral(TemplateLibrary& library, size_t i);
 
 // Whether a fit may be excused as noise: kAllowNoise when the query may carry vertex noise, kNoiseFree when

@@ -322,7 +322,9 @@ QueryScoringSide::QueryScoringSide(const DescribedBody& query, int threads)
     : triangles(query.mesh), neighbours(query.samples.points, PointIndex(query.samples.points), threads > 1) {}
 
 const ScoringNeighbours& RegistrationTarget::neighbours() const {
-  std::call_once(neighbours_once_, [&] { neighbours_ = std::make_unique<ScoringNeighbours>(points, *index); });
+  std::call_once(neighbours_once_, [&] {
+    neighbours_ = std::make_unique<ScoringNeighbours>(points, *index, DefaultWorkerThreads() > 1);
+  });
   return *neighbours_;
 }
 
@@ -384,6 +386,9 @@ AlignmentScore ScoreAlignment(const std::vector<Eigen::Vector3d>& query_points,
     double systematic = 0;
   };
   Direction forward, backward;
+  // The template's tables, on its first full score: built here on both threads, not inside the backward
+  // direction on one while the forward direction waits for it.
+  if (full) target.neighbours();
   auto run_forward = [&] {
     forward.offsets.resize(n);
     for (size_t i = 0; i < n; ++i) {

@@ -115,8 +115,9 @@ struct RegistrationTarget {
   std::unique_ptr<TriangleIndex> triangles;  // exact distances for full scores
 
   static std::unique_ptr<RegistrationTarget> From(const DescribedBody& body, int sample_count);
-  // The neighbour tables of points, built on the first full score against this template (thread-safe) and kept
-  // for every later query (about 384 KB at kTemplateSamples; a template that is only registered never needs them).
+  // The neighbour tables of points, built on the first full score against this template (thread-safe; on two
+  // threads when DefaultWorkerThreads() allows, before the score splits into its two directions) and kept for
+  // every later query (about 384 KB at kTemplateSamples; a template that is only registered never needs them).
   const ScoringNeighbours& neighbours() const;
 
  private:

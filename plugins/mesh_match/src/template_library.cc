@@ -98,7 +98,11 @@ Result<const DescribedBody*> TemplateLibrary::Body(size_t i) {
   } else {
     INTERDICT_ASSIGN_OR_RETURN(mesh, loader_(records_[i]));
   }
-  auto body = std::make_unique<DescribedBody>(DescribeBody(std::move(mesh)));
+  const TemplateRecord& record = records_[i];
+  // A record without an exact hash (built in memory by hand) cannot seed the samples: describe it fully.
+  auto body = std::make_unique<DescribedBody>(
+      record.hashes.exact.empty() ? DescribeBody(std::move(mesh))
+                                  : DescribeKnownBody(std::move(mesh), record.hashes, record.descriptor));
   const DescribedBody* raw = body.get();
   bodies_[i] = std::move(body);
   return raw;
@@ -114,12 +118,18 @@ Result<const RegistrationTarget*> TemplateLibrary::Target(size_t i) {
   return raw;
 }
 
-Result<const Registration*> TemplateLibrary::MirrorSelfFit(size_t i) {
+AlignmentScore ScoreMirrorSelfFit(const DescribedBody& body, const RegistrationTarget& target) {
+  return RegisterHandedness(body, target, true).score;
+}
+
+Result<const AlignmentScore*> TemplateLibrary::MirrorSelfFit(size_t i) {
+  if (i >= records_.size()) return Status::InvalidArgument("no template " + std::to_string(i));
+  if (records_[i].mirror_self_fit) return &*records_[i].mirror_self_fit;
   auto found = mirror_fits_.find(i);
   if (found != mirror_fits_.end()) return &found->second;
   INTERDICT_ASSIGN_OR_RETURN(const RegistrationTarget* target, Target(i));
   INTERDICT_ASSIGN_OR_RETURN(const DescribedBody* body, Body(i));
-  return &mirror_fits_.emplace(i, RegisterHandedness(*body, *target, true)).first->second;
+  return &mirror_fits_.emplace(i, ScoreMirrorSelfFit(*body, *target)).first->second;
 }
 
 }  // namespace interdict::mesh

@@ -27,7 +27,16 @@ struct TemplateRecord {
   GeometryHashes hashes;
   ShapeDescriptor descriptor{};
   double diagonal = 0;   // template units (mm)
+  // The score of the template's best reflected alignment onto itself (ScoreMirrorSelfFit), precomputed by
+  // `interdict templates build`. Empty for a pack built before it was stored: then computed on first use.
+  std::optional<AlignmentScore> mirror_self_fit = std::nullopt;
 };
+
+// The score of the best reflected alignment of a template onto itself (target built from body). If it fits
+// within the match thresholds the template is (nearly) achiral, its mirror image is itself, and "mirrored" cannot
+// be decided for it (the matcher interprets this; see IsAchiral in matcher.h). Deterministic. About 30 ms for a
+// stand-in part, which is why `templates build` stores it rather than every job computing it.
+AlignmentScore ScoreMirrorSelfFit(const DescribedBody& body, const RegistrationTarget& target);
 
 class TemplateLibrary {
  public:
@@ -55,13 +64,12 @@ class TemplateLibrary {
   // described. For a caller that may not open files later (the plugin, whose sandbox forbids it after create()):
   // reading is cheap, describing is the costly part and is left to the parts that need the template.
   Status LoadMesh(size_t i);
-  // The registration target (and described body) of template i, loading and describing its mesh once.
+  // The registration target (and described body) of template i, loading and describing its mesh once. The body's
+  // hashes and descriptor are the record's (DescribeKnownBody): only what registration needs is computed.
   Result<const RegistrationTarget*> Target(size_t i);
   Result<const DescribedBody*> Body(size_t i);
-  // The best reflected alignment of template i onto itself, computed once on first use and cached with the
-  // template. If it fits within the match thresholds the template is (nearly) achiral, its mirror image is
-  // itself, and "mirrored" cannot be decided for it (the matcher interprets this; see matcher.h).
-  Result<const Registration*> MirrorSelfFit(size_t i);
+  // ScoreMirrorSelfFit of template i: the record's precomputed score, else computed once on first use and cached.
+  Result<const AlignmentScore*> MirrorSelfFit(size_t i);
 
  private:
   struct DescriptorTree;
@@ -74,7 +82,7 @@ class TemplateLibrary {
   std::map<size_t, TriangleMesh> loaded_meshes_;  // read by LoadMesh, not yet described
   std::map<size_t, std::unique_ptr<DescribedBody>> bodies_;
   std::map<size_t, std::unique_ptr<RegistrationTarget>> targets_;
-  std::map<size_t, Registration> mirror_fits_;
+  std::map<size_t, AlignmentScore> mirror_fits_;
 };
 
 }  // namespace interdict::mesh

@@ -1,6 +1,7 @@
 #include "template_pack.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "bodies.h"
@@ -41,6 +42,50 @@ Result<TriangleMesh> LoadSingleBody(std::string_view bytes, const std::string& n
                                    " bodies; a template must be one body");
   }
   return std::move(bodies.front());
+}
+
+// How far a value in descriptors.json may be from what this build computes before `templates test` calls it
+// stale: the L1 descriptor distance (float storage), and a score field relative to max(1, |value|) (the
+// computation is deterministic; this only absorbs floating-point differences between compilers).
+constexpr double kStoredDescriptorTolerance = 1e-4;
+constexpr double kStoredScoreRelativeTolerance = 1e-6;
+
+// descriptors.json's "mirror_self_fit": every field of the AlignmentScore, by name.
+struct ScoreField {
+  const char* name;
+  double AlignmentScore::*field;
+};
+constexpr ScoreField kScoreFields[] = {
+    {"chamfer", &AlignmentScore::chamfer},
+    {"hausdorff", &AlignmentScore::hausdorff},
+    {"hausdorff_p95", &AlignmentScore::hausdorff_p95},
+    {"coverage", &AlignmentScore::coverage},
+    {"precision", &AlignmentScore::precision},
+    {"raw_coverage", &AlignmentScore::raw_coverage},
+    {"local_deviation", &AlignmentScore::local_deviation},
+    {"tolerance", &AlignmentScore::tolerance},
+    {"noise_level", &AlignmentScore::noise_level},
+    {"systematic_deviation", &AlignmentScore::systematic_deviation},
+};
+
+nlohmann::json ScoreToJson(const AlignmentScore& score) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const ScoreField& f : kScoreFields) out[f.name] = score.*f.field;
+  return out;
+}
+
+// Every field present, finite and not negative (a crafted pack is refused, not half-read).
+Result<AlignmentScore> ScoreFromJson(const nlohmann::json& doc, const std::string& template_id) {
+  AlignmentScore score;
+  if (!doc.is_object()) return Status::Corrupt("mirror_self_fit of " + template_id + " is not an object");
+  for (const ScoreField& f : kScoreFields) {
+    auto it = doc.find(f.name);
+    if (it == doc.end() || !it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0) {
+      return Status::Corrupt("mirror_self_fit of " + template_id + " needs a finite, non-negative " + f.name);
+    }
+    score.*f.field = it->get<double>();
+  }
+  return score;
 }
 
 }  // namespace
@@ -113,11 +158,14 @@ Status BuildTemplateDescriptors(const fs::path& dir) {
     INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(dir / mesh_path, kMaxTemplatePackFileBytes));
     INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, LoadSingleBody(bytes, mesh_path));
     DescribedBody body = DescribeBody(std::move(mesh));
+    const AlignmentScore mirror_self_fit =
+        ScoreMirrorSelfFit(body, *RegistrationTarget::From(body, kTemplateSamples));
     out["templates"].push_back({{"id", t.value("id", "")},
                                 {"exact_hash", body.hashes.exact},
                                 {"quantised_hash", body.hashes.quantised},
                                 {"diagonal", body.metrics.diagonal()},
-                                {"descriptor", std::vector<float>(body.descriptor.begin(), body.descriptor.end())}});
+                                {"descriptor", std::vector<float>(body.descriptor.begin(), body.descriptor.end())},
+                                {"mirror_self_fit", ScoreToJson(mirror_self_fit)}});
   }
   return WriteFileAtomic(dir / kTemplatePackDescriptors, out.dump(1) + "\n");
 }
@@ -168,6 +216,9 @@ Result<TemplateLibrary> OpenTemplateLibrary(const TemplatePack& pack) {
     const auto values = d.value("descriptor", std::vector<float>());
     if (values.size() != kDescriptorDims) return Status::Corrupt("descriptor of " + t.id + " has the wrong length");
     std::copy(values.begin(), values.end(), record.descriptor.begin());
+    if (d.contains("mirror_self_fit")) {
+      INTERDICT_ASSIGN_OR_RETURN(record.mirror_self_fit, ScoreFromJson(d["mirror_self_fit"], t.id));
+    }
     library.Add(std::move(record));
   }
   library.BuildIndex();
@@ -177,13 +228,26 @@ Result<TemplateLibrary> OpenTemplateLibrary(const TemplatePack& pack) {
 Result<FixtureReport> TestTemplatePack(const TemplatePack& pack) {
   INTERDICT_ASSIGN_OR_RETURN(TemplateLibrary library, OpenTemplateLibrary(pack));
   FixtureReport report;
-  // Precomputed descriptors must be what this build computes (else retrieval silently degrades).
+  // What descriptors.json holds must be what this build computes from the mesh: a stale descriptor silently
+  // degrades retrieval, a stale mirror self-fit decides handedness wrongly. Described here from the mesh itself
+  // (the library would take the hashes and descriptor from descriptors.json).
   for (size_t i = 0; i < library.size(); ++i) {
-    INTERDICT_ASSIGN_OR_RETURN(const DescribedBody* body, library.Body(i));
-    if (body->hashes.exact != library.record(i).hashes.exact ||
-        DescriptorDistance(body->descriptor, library.record(i).descriptor) > 1e-4) {
-      report.failures.push_back(library.record(i).id + ": descriptors.json is stale (run `interdict templates build`)");
+    const TemplateRecord& record = library.record(i);
+    INTERDICT_ASSIGN_OR_RETURN(std::string mesh_bytes, ReadPinnedFile(pack, record.mesh_path));
+    INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, LoadSingleBody(mesh_bytes, record.mesh_path));
+    const DescribedBody body = DescribeBody(std::move(mesh));
+    bool fresh = body.hashes.exact == record.hashes.exact &&
+                 DescriptorDistance(body.descriptor, record.descriptor) <= kStoredDescriptorTolerance &&
+                 record.mirror_self_fit.has_value();
+    if (fresh) {
+      const AlignmentScore now = ScoreMirrorSelfFit(body, *RegistrationTarget::From(body, kTemplateSamples));
+      for (const ScoreField& f : kScoreFields) {
+        const double stored = (*record.mirror_self_fit).*f.field, computed = now.*f.field;
+        fresh = fresh && std::abs(stored - computed) <=
+                             kStoredScoreRelativeTolerance * std::max({1.0, std::abs(stored), std::abs(computed)});
+      }
     }
+    if (!fresh) report.failures.push_back(record.id + ": descriptors.json is stale (run `interdict templates build`)");
     ++report.checked;
   }
   INTERDICT_ASSIGN_OR_RETURN(std::string fixtures_bytes, ReadPinnedFile(pack, kTemplatePackFixtures));

@@ -2,8 +2,9 @@
 //     pack.json         manifest: format, name, version, description, unit ("mm"), descriptor_version,
 //                       templates [{id, name, mesh}], files [{path, sha256}] (every other file of the pack)
 //     pack.json.sig     {"public_key": hex, "signature": hex}: Ed25519 over kTemplatePackSignatureDomain + pack.json
-//     descriptors.json  precomputed per template: exact/quantised hash, diagonal, descriptor (built by
-//                       `interdict templates build`, checked by `templates test`)
+//     descriptors.json  precomputed per template: exact/quantised hash, diagonal, descriptor and mirror self-fit
+//                       score (built by `interdict templates build`, checked against the meshes by `templates test`;
+//                       a pack without mirror self-fits still opens, and each is then computed on first use)
 //     meshes/           reference meshes (generated stand-ins in this repository; labs load their own)
 //     fixtures/fixtures.json  [{file, expect: [{template, tier, unit?}]}] plus the fixture meshes
 // Signed and verified by the code the YARA packs use (core/signed_pack.h): one signed manifest that pins
