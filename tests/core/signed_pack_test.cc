@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -88,6 +90,34 @@ TEST_F(SignedPackTest, OneChangedByteInAFileIsRefusedNamingPackAndFile) {
   EXPECT_NE(s.message().find("alpha pack \"demo\""), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("rules/one.txt"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("changed after signing"), std::string::npos) << s.message();
+}
+
+TEST_F(SignedPackTest, VerifyingCanHandEachVerifiedFileToItsUserOnce) {
+  SignedPack pack = Load();
+  std::map<std::string, std::string> seen;
+  Status s = VerifySignedPack(kKindA, pack, Trusting(), [&](const PinnedPackFile& file, std::string bytes) {
+    EXPECT_TRUE(seen.emplace(file.path, std::move(bytes)).second) << file.path << " handed over twice";
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(seen, (std::map<std::string, std::string>{{"rules/one.txt", "first file\n"}, {"two.txt", "second file\n"}}));
+  // A changed file never reaches the user; an error from the user stops the verification and is returned.
+  Write(pack_dir_ / "two.txt", "swapped\n");
+  seen.clear();
+  s = VerifySignedPack(kKindA, pack, Trusting(), [&](const PinnedPackFile& file, std::string bytes) {
+    seen.emplace(file.path, std::move(bytes));
+    return Status::Ok();
+  });
+  EXPECT_EQ(s.code(), StatusCode::kVerificationFailed);
+  EXPECT_EQ(seen.count("two.txt"), 0u);
+  Write(pack_dir_ / "two.txt", "second file\n");
+  int calls = 0;
+  s = VerifySignedPack(kKindA, pack, Trusting(), [&](const PinnedPackFile&, std::string) {
+    ++calls;
+    return Status::Corrupt("cannot use it");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kCorrupt);
+  EXPECT_EQ(calls, 1);
 }
 
 TEST_F(SignedPackTest, FileSwappedAfterVerificationIsRefusedOnRead) {

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/files.h"
+#include "geometry_hash.h"
 #include "matcher.h"
 #include "mesh_test_util.h"
 #include "mesh_writer.h"
@@ -214,6 +215,58 @@ TEST_F(TemplatePackTest, AMalformedMirrorSelfFitRefusesToOpenNamingTheTemplate) 
     EXPECT_EQ(library.status().code(), StatusCode::kCorrupt);
     ASSERT_TRUE(BuildTemplateDescriptors(dir_).ok());  // back to a good pack for the next field
   }
+}
+
+TEST_F(TemplatePackTest, OpeningVerifiedReadsEveryMeshInOnePassAndNeedsNoFileAfterwards) {
+  Result<TemplatePack> pack = LoadTemplatePack(dir_);
+  ASSERT_TRUE(pack.ok());
+  Result<TemplateLibrary> library = OpenVerifiedTemplateLibrary(*pack, {{public_key_}, false});
+  ASSERT_TRUE(library.ok()) << library.status().ToString();
+  EXPECT_TRUE(pack->verified);
+  Result<TemplatePack> separate_pack = VerifiedPack();
+  ASSERT_TRUE(separate_pack.ok());
+  Result<TemplateLibrary> separate = OpenTemplateLibrary(*separate_pack);
+  ASSERT_TRUE(separate.ok());
+  // The pack is gone (as a sandboxed job may open no file): every template is already read.
+  fs::remove_all(dir_ / "meshes");
+  ASSERT_EQ(library->size(), 3u);
+  for (size_t i = 0; i < library->size(); ++i) {
+    EXPECT_EQ(library->record(i).id, separate->record(i).id);
+    EXPECT_EQ(library->record(i).hashes.exact, separate->record(i).hashes.exact);
+    ASSERT_TRUE(library->record(i).mirror_self_fit.has_value());
+    Result<const DescribedBody*> body = library->Body(i);
+    ASSERT_TRUE(body.ok()) << body.status().ToString();
+    EXPECT_EQ(ExactGeometryHash((*body)->mesh), library->record(i).hashes.exact);  // the mesh that was verified
+  }
+  EXPECT_EQ(separate->Body(0).status().code(), StatusCode::kNotFound);  // the separate steps read it on use
+}
+
+TEST_F(TemplatePackTest, OpeningVerifiedRefusesAChangedMeshAndNamesATemplateThatIsNotOneBody) {
+  {
+    std::fstream f(dir_ / "meshes/tube-2.stl", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(200);
+    f.put('\x11');
+  }
+  Result<TemplatePack> pack = LoadTemplatePack(dir_);
+  ASSERT_TRUE(pack.ok());
+  Result<TemplateLibrary> library = OpenVerifiedTemplateLibrary(*pack, {{public_key_}, false});
+  EXPECT_EQ(library.status().code(), StatusCode::kVerificationFailed) << library.status().ToString();
+  EXPECT_NE(library.status().message().find("meshes/tube-2.stl"), std::string::npos) << library.status().message();
+  EXPECT_FALSE(pack->verified);
+  // A template mesh holding two bodies (signed as such): refused, naming the template.
+  TriangleMesh two = GenerateStandIn(2).mesh;
+  const TriangleMesh moved = TransformMesh(GenerateStandIn(2).mesh, RandomRigidMotion(9, 500), 1.0, false);
+  const uint32_t offset = static_cast<uint32_t>(two.vertices.size());
+  two.vertices.insert(two.vertices.end(), moved.vertices.begin(), moved.vertices.end());
+  for (auto t : moved.triangles) two.triangles.push_back({t[0] + offset, t[1] + offset, t[2] + offset});
+  ASSERT_TRUE(WriteFileAtomic(dir_ / "meshes/tube-2.stl", ToBinaryStl(two)).ok());
+  ASSERT_TRUE(SignTemplatePack(dir_, *key_).ok());
+  pack = LoadTemplatePack(dir_);
+  ASSERT_TRUE(pack.ok());
+  library = OpenVerifiedTemplateLibrary(*pack, {{public_key_}, false});
+  EXPECT_EQ(library.status().code(), StatusCode::kInvalidArgument) << library.status().ToString();
+  EXPECT_NE(library.status().message().find("template tube-2"), std::string::npos) << library.status().message();
+  EXPECT_NE(library.status().message().find("2 bodies"), std::string::npos) << library.status().message();
 }
 
 TEST_F(TemplatePackTest, UnverifiedPackCannotBeOpened) {

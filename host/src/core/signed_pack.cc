@@ -38,6 +38,11 @@ Status ReadPackManifest(const std::filesystem::path& dir, SignedPack& pack) {
 }
 
 Status VerifySignedPack(const PackKind& kind, SignedPack& pack, const PackTrustPolicy& policy) {
+  return VerifySignedPack(kind, pack, policy, [](const PinnedPackFile&, std::string) { return Status::Ok(); });
+}
+
+Status VerifySignedPack(const PackKind& kind, SignedPack& pack, const PackTrustPolicy& policy,
+                        const VerifiedPackFileUse& use) {
   pack.signer_key.clear();
   const std::filesystem::path sig_path = pack.dir / kPackSignatureFile;
   std::error_code ec;
@@ -68,7 +73,8 @@ Status VerifySignedPack(const PackKind& kind, SignedPack& pack, const PackTrustP
     pack.signer_key = key;
   }
   for (const PinnedPackFile& file : pack.files) {
-    INTERDICT_RETURN_IF_ERROR(ReadPinnedPackFile(kind, pack, file).status());
+    INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadPinnedPackFile(kind, pack, file));
+    INTERDICT_RETURN_IF_ERROR(use(file, std::move(bytes)));
   }
   return Status::Ok();
 }

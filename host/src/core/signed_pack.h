@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,12 @@ Status ReadPackManifest(const std::filesystem::path& dir, SignedPack& pack);
 // made by an untrusted key or for another manifest or kind, or when a file's hash does not match.
 // Leaves `verified` to the caller, which may have checks of its own.
 Status VerifySignedPack(const PackKind& kind, SignedPack& pack, const PackTrustPolicy& policy);
+// The same for a caller that needs the contents of the files anyway (a plugin that loads every template mesh
+// of a pack): each file's bytes, once their hash matches, go to `use`, so every file is read and hashed once
+// instead of once to verify and again to use it. An error from `use` stops the verification and is returned.
+using VerifiedPackFileUse = std::function<Status(const PinnedPackFile& file, std::string bytes)>;
+Status VerifySignedPack(const PackKind& kind, SignedPack& pack, const PackTrustPolicy& policy,
+                        const VerifiedPackFileUse& use);
 
 // Reads one listed file of the pack, re-checking its hash (a file swapped after verification is refused).
 Result<std::string> ReadPinnedPackFile(const PackKind& kind, const SignedPack& pack, const PinnedPackFile& file);

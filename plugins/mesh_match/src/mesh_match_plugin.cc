@@ -72,27 +72,16 @@ class MeshMatchPlugin {
     PackTrustPolicy policy;
     policy.allow_unsigned = config.value("allow_unsigned", false);
     policy.trusted_public_keys = config.value("trusted_keys", std::vector<std::string>());
-    Status verified = VerifyTemplatePack(*pack, policy);
-    if (!verified.ok()) {
-      *error = "template pack " + pack_dir + ": " + verified.ToString();
-      return nullptr;
-    }
-    Result<TemplateLibrary> library = OpenTemplateLibrary(*pack);
+    // Verifies the pack and reads every template mesh now, in one pass (after create() the sandbox forbids
+    // opening files); each template is described when a part first needs it, so a job pays only for the
+    // templates its parts are checked against.
+    Result<TemplateLibrary> library = OpenVerifiedTemplateLibrary(*pack, policy);
     if (!library.ok()) {
       *error = "template pack " + pack_dir + ": " + library.status().ToString();
       return nullptr;
     }
     plugin->pack_ = PackIdentity{pack->name, pack->version, pack->digest};
     plugin->library_.emplace(std::move(*library));
-    // Read every template mesh now (after create() the sandbox forbids opening files); each is described when a
-    // part first needs it, so a job pays only for the templates its parts are checked against.
-    for (size_t i = 0; i < plugin->library_->size(); ++i) {
-      Status loaded = plugin->library_->LoadMesh(i);
-      if (!loaded.ok()) {
-        *error = "template " + plugin->library_->record(i).id + ": " + loaded.ToString();
-        return nullptr;
-      }
-    }
     return plugin;
   }
 

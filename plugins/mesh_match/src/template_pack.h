@@ -77,6 +77,10 @@ Status SignTemplatePack(const std::filesystem::path& dir, const SigningKey& key)
 // A verified pack as a matchable library (descriptors from descriptors.json; meshes loaded on first use and
 // re-hashed against the manifest then). Refuses a pack that is not verified.
 Result<TemplateLibrary> OpenTemplateLibrary(const TemplatePack& pack);
+// VerifyTemplatePack, then OpenTemplateLibrary with every template mesh read (TemplateLibrary::LoadMesh), in one
+// pass over the files: each is read and hashed once, its mesh imported as it is verified. What a job does before
+// its sandbox forbids opening files; the separate steps read and hash every mesh twice.
+Result<TemplateLibrary> OpenVerifiedTemplateLibrary(TemplatePack& pack, const PackTrustPolicy& policy);
 
 // Runs the pack's fixtures through the matcher; each failed expectation is one line in the result.
 struct FixtureReport {
