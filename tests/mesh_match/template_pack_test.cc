@@ -269,6 +269,34 @@ TEST_F(TemplatePackTest, OpeningVerifiedRefusesAChangedMeshAndNamesATemplateThat
   EXPECT_NE(library.status().message().find("2 bodies"), std::string::npos) << library.status().message();
 }
 
+TEST_F(TemplatePackTest, ValuesOfTheWrongTypeAreACorruptPackNotACrash) {
+  const std::vector<std::function<void(nlohmann::json&)>> edits = {
+      [](nlohmann::json& doc) { doc["templates"][0]["exact_hash"] = 5; },
+      [](nlohmann::json& doc) { doc["templates"][1]["descriptor"] = "many"; },
+      [](nlohmann::json& doc) { doc["templates"][2]["diagonal"] = nlohmann::json::array(); },
+      [](nlohmann::json& doc) { doc = nlohmann::json::array({1, 2}); },
+  };
+  for (size_t e = 0; e < edits.size(); ++e) {
+    SCOPED_TRACE(e);
+    ASSERT_TRUE(BuildTemplateDescriptors(dir_).ok());
+    EditDescriptorsAndResign(edits[e]);
+    Result<TemplatePack> pack = LoadTemplatePack(dir_);
+    ASSERT_TRUE(pack.ok());
+    Result<TemplateLibrary> library = OpenVerifiedTemplateLibrary(*pack, {{public_key_}, false});
+    EXPECT_EQ(library.status().code(), StatusCode::kCorrupt) << library.status().ToString();
+    EXPECT_NE(library.status().message().find("descriptors.json"), std::string::npos) << library.status().message();
+  }
+  // The same for the manifest: a file entry that is not an object.
+  Result<std::string> manifest = ReadFileToString(dir_ / kTemplatePackManifest, 1 << 20);
+  ASSERT_TRUE(manifest.ok());
+  nlohmann::json doc = nlohmann::json::parse(*manifest);
+  doc["files"].push_back(7);
+  ASSERT_TRUE(WriteFileAtomic(dir_ / kTemplatePackManifest, doc.dump(2)).ok());
+  Result<TemplatePack> pack = LoadTemplatePack(dir_);
+  EXPECT_EQ(pack.status().code(), StatusCode::kCorrupt) << pack.status().ToString();
+  EXPECT_NE(pack.status().message().find("pack.json"), std::string::npos) << pack.status().message();
+}
+
 TEST_F(TemplatePackTest, UnverifiedPackCannotBeOpened) {
   Result<TemplatePack> pack = LoadTemplatePack(dir_);
   ASSERT_TRUE(pack.ok());

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "bodies.h"
@@ -111,70 +112,89 @@ Status VerifyTemplatePackUsing(TemplatePack& pack, const PackTrustPolicy& policy
 // The library of a verified pack from its descriptors.json bytes; loader reads a template's mesh on demand.
 Result<TemplateLibrary> LibraryFromDescriptors(const TemplatePack& pack, const std::string& bytes,
                                                TemplateLibrary::MeshLoader loader) {
-  nlohmann::json doc = nlohmann::json::parse(bytes, nullptr, false);
-  if (doc.is_discarded() || doc.value("descriptor_version", 0) != kDescriptorVersion) {
-    return Status::Corrupt("descriptors.json is unreadable or of another descriptor version");
-  }
-  std::map<std::string, nlohmann::json> by_id;
-  for (const auto& d : doc.value("templates", nlohmann::json::array())) by_id[d.value("id", "")] = d;
-  TemplateLibrary library(std::move(loader));
-  for (const PackTemplate& t : pack.templates) {
-    auto found = by_id.find(t.id);
-    if (found == by_id.end()) return Status::Corrupt("descriptors.json has no entry for template " + t.id);
-    const nlohmann::json& d = found->second;
-    TemplateRecord record;
-    record.id = t.id;
-    record.name = t.name;
-    record.mesh_path = t.mesh;
-    record.hashes = {d.value("exact_hash", ""), d.value("quantised_hash", "")};
-    record.diagonal = d.value("diagonal", 0.0);
-    const auto values = d.value("descriptor", std::vector<float>());
-    if (values.size() != kDescriptorDims) return Status::Corrupt("descriptor of " + t.id + " has the wrong length");
-    std::copy(values.begin(), values.end(), record.descriptor.begin());
-    if (d.contains("mirror_self_fit")) {
-      INTERDICT_ASSIGN_OR_RETURN(record.mirror_self_fit, ScoreFromJson(d["mirror_self_fit"], t.id));
+  // A value of the wrong type makes nlohmann::json throw: the pack is signed, but its author may be careless or
+  // hostile, so that is a corrupt pack, not a crash.
+  try {
+    nlohmann::json doc = nlohmann::json::parse(bytes, nullptr, false);
+    if (doc.is_discarded() || doc.value("descriptor_version", 0) != kDescriptorVersion) {
+      return Status::Corrupt("descriptors.json is unreadable or of another descriptor version");
     }
-    library.Add(std::move(record));
+    // Entries by id, pointing into doc (a copy of each would double the tree: tens of MB for 10,000 templates).
+    std::unordered_map<std::string, const nlohmann::json*> by_id;
+    if (doc.contains("templates") && doc["templates"].is_array()) {
+      for (const auto& d : doc["templates"]) {
+        if (d.is_object()) by_id[d.value("id", "")] = &d;
+      }
+    }
+    TemplateLibrary library(std::move(loader));
+    for (const PackTemplate& t : pack.templates) {
+      auto found = by_id.find(t.id);
+      if (found == by_id.end()) return Status::Corrupt("descriptors.json has no entry for template " + t.id);
+      const nlohmann::json& d = *found->second;
+      TemplateRecord record;
+      record.id = t.id;
+      record.name = t.name;
+      record.mesh_path = t.mesh;
+      record.hashes = {d.value("exact_hash", ""), d.value("quantised_hash", "")};
+      record.diagonal = d.value("diagonal", 0.0);
+      const auto values = d.value("descriptor", std::vector<float>());
+      if (values.size() != kDescriptorDims) return Status::Corrupt("descriptor of " + t.id + " has the wrong length");
+      std::copy(values.begin(), values.end(), record.descriptor.begin());
+      if (d.contains("mirror_self_fit")) {
+        INTERDICT_ASSIGN_OR_RETURN(record.mirror_self_fit, ScoreFromJson(d["mirror_self_fit"], t.id));
+      }
+      library.Add(std::move(record));
+    }
+    library.BuildIndex();
+    return library;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt(std::string("descriptors.json: ") + e.what());
   }
-  library.BuildIndex();
-  return library;
 }
 
 }  // namespace
 
 Result<TemplatePack> LoadTemplatePack(const fs::path& dir) {
-  TemplatePack pack;
-  INTERDICT_RETURN_IF_ERROR(ReadPackManifest(dir, pack));
-  nlohmann::json doc = nlohmann::json::parse(pack.manifest_bytes, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return Status::Corrupt("pack.json is not a JSON object");
-  if (doc.value("format", "") != kTemplatePackFormat) return Status::Corrupt("pack.json is not a template pack manifest");
-  if (doc.value("descriptor_version", 0) != kDescriptorVersion) {
-    return Status::Unsupported("pack descriptors are version " + std::to_string(doc.value("descriptor_version", 0)) +
-                               ", this build computes version " + std::to_string(kDescriptorVersion));
-  }
-  pack.name = doc.value("name", "");
-  pack.version = doc.value("version", "");
-  pack.description = doc.value("description", "");
-  if (pack.name.empty() || pack.version.empty()) return Status::Corrupt("pack.json needs a name and a version");
-  if (!doc.contains("templates") || !doc["templates"].is_array()) return Status::Corrupt("pack.json has no templates");
-  for (const auto& t : doc["templates"]) {
-    if (!t.is_object()) return Status::Corrupt("template entry is not an object");
-    PackTemplate entry{t.value("id", ""), t.value("name", ""), t.value("mesh", "")};
-    if (entry.id.empty() || !IsPackRelativePath(entry.mesh)) {
-      return Status::Corrupt("template entry needs an id and a pack-relative mesh path");
+  try {  // a value of the wrong type makes nlohmann::json throw: a corrupt manifest, not a crash
+    TemplatePack pack;
+    INTERDICT_RETURN_IF_ERROR(ReadPackManifest(dir, pack));
+    nlohmann::json doc = nlohmann::json::parse(pack.manifest_bytes, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return Status::Corrupt("pack.json is not a JSON object");
+    if (doc.value("format", "") != kTemplatePackFormat) {
+      return Status::Corrupt("pack.json is not a template pack manifest");
     }
-    pack.templates.push_back(entry);
-  }
-  if (doc.contains("files") && doc["files"].is_array()) {
-    for (const auto& f : doc["files"]) {
-      PackFileEntry entry{f.value("path", ""), f.value("sha256", "")};
-      if (!IsPackRelativePath(entry.path) || entry.sha256.size() != 64) {
-        return Status::Corrupt("file entry needs a pack-relative path and a SHA-256");
+    if (doc.value("descriptor_version", 0) != kDescriptorVersion) {
+      return Status::Unsupported("pack descriptors are version " + std::to_string(doc.value("descriptor_version", 0)) +
+                                 ", this build computes version " + std::to_string(kDescriptorVersion));
+    }
+    pack.name = doc.value("name", "");
+    pack.version = doc.value("version", "");
+    pack.description = doc.value("description", "");
+    if (pack.name.empty() || pack.version.empty()) return Status::Corrupt("pack.json needs a name and a version");
+    if (!doc.contains("templates") || !doc["templates"].is_array()) {
+      return Status::Corrupt("pack.json has no templates");
+    }
+    for (const auto& t : doc["templates"]) {
+      if (!t.is_object()) return Status::Corrupt("template entry is not an object");
+      PackTemplate entry{t.value("id", ""), t.value("name", ""), t.value("mesh", "")};
+      if (entry.id.empty() || !IsPackRelativePath(entry.mesh)) {
+        return Status::Corrupt("template entry needs an id and a pack-relative mesh path");
       }
-      pack.files.push_back(entry);
+      pack.templates.push_back(entry);
     }
+    if (doc.contains("files") && doc["files"].is_array()) {
+      for (const auto& f : doc["files"]) {
+        PackFileEntry entry{f.value("path", ""), f.value("sha256", "")};
+        if (!IsPackRelativePath(entry.path) || entry.sha256.size() != 64) {
+          return Status::Corrupt("file entry needs a pack-relative path and a SHA-256");
+        }
+        pack.files.push_back(entry);
+      }
+    }
+    return pack;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt(std::string("pack.json: ") + e.what());
   }
-  return pack;
 }
 
 Status VerifyTemplatePack(TemplatePack& pack, const PackTrustPolicy& policy) {
@@ -193,37 +213,47 @@ Result<fs::path> DefaultTemplatePackDir() {
 }
 
 Status BuildTemplateDescriptors(const fs::path& dir) {
-  INTERDICT_ASSIGN_OR_RETURN(nlohmann::json manifest, ReadJson(dir / kTemplatePackManifest));
-  const nlohmann::json templates = manifest.value("templates", nlohmann::json::array());
-  if (!templates.is_array()) return Status::Corrupt("pack.json's templates is not an array");
-  // Each template on its own (describe, then the mirror self-fit: about 35 ms for a stand-in part), so they are
-  // spread over the worker threads; each writes only its own slot, and the first error in template order wins.
-  std::vector<Result<nlohmann::json>> entries(templates.size(), Status::Internal("not built"));
-  ForEachIndex(templates.size(), DefaultWorkerThreads() > 1, [&](size_t i) {
-    entries[i] = [&]() -> Result<nlohmann::json> {
-      const nlohmann::json& t = templates[i];
-      const std::string mesh_path = t.is_object() ? t.value("mesh", "") : "";
-      if (!IsPackRelativePath(mesh_path)) {
-        return Status::Corrupt("template mesh path " + mesh_path + " is not pack-relative");
-      }
-      INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(dir / mesh_path, kMaxTemplatePackFileBytes));
-      INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, LoadSingleBody(bytes, mesh_path));
-      DescribedBody body = DescribeBody(std::move(mesh));
-      const AlignmentScore mirror_self_fit = ScoreMirrorSelfFit(body, *RegistrationTarget::From(body, kTemplateSamples));
-      return nlohmann::json{{"id", t.value("id", "")},
-                            {"exact_hash", body.hashes.exact},
-                            {"quantised_hash", body.hashes.quantised},
-                            {"diagonal", body.metrics.diagonal()},
-                            {"descriptor", std::vector<float>(body.descriptor.begin(), body.descriptor.end())},
-                            {"mirror_self_fit", ScoreToJson(mirror_self_fit)}};
-    }();
-  });
-  nlohmann::json out = {{"descriptor_version", kDescriptorVersion}, {"templates", nlohmann::json::array()}};
-  for (Result<nlohmann::json>& entry : entries) {
-    if (!entry.ok()) return entry.status();
-    out["templates"].push_back(std::move(*entry));
+  try {  // a value of the wrong type makes nlohmann::json throw: a corrupt pack, not a crash
+    INTERDICT_ASSIGN_OR_RETURN(nlohmann::json manifest, ReadJson(dir / kTemplatePackManifest));
+    const nlohmann::json templates = manifest.value("templates", nlohmann::json::array());
+    if (!templates.is_array()) return Status::Corrupt("pack.json's templates is not an array");
+    // Each template on its own (describe, then the mirror self-fit: about 35 ms for a stand-in part), so they are
+    // spread over the worker threads; each writes only its own slot, and the first error in template order wins.
+    // The JSON is read here, on this thread (a wrong type throws, and must not throw on a worker thread).
+    std::vector<std::pair<std::string, std::string>> id_and_mesh;
+    for (const nlohmann::json& t : templates) {
+      if (!t.is_object()) return Status::Corrupt("a template entry of pack.json is not an object");
+      id_and_mesh.emplace_back(t.value("id", ""), t.value("mesh", ""));
+    }
+    std::vector<Result<nlohmann::json>> entries(templates.size(), Status::Internal("not built"));
+    ForEachIndex(templates.size(), DefaultWorkerThreads() > 1, [&](size_t i) {
+      entries[i] = [&]() -> Result<nlohmann::json> {
+        const auto& [id, mesh_path] = id_and_mesh[i];
+        if (!IsPackRelativePath(mesh_path)) {
+          return Status::Corrupt("template mesh path " + mesh_path + " is not pack-relative");
+        }
+        INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(dir / mesh_path, kMaxTemplatePackFileBytes));
+        INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, LoadSingleBody(bytes, mesh_path));
+        DescribedBody body = DescribeBody(std::move(mesh));
+        const AlignmentScore mirror_self_fit =
+            ScoreMirrorSelfFit(body, *RegistrationTarget::From(body, kTemplateSamples));
+        return nlohmann::json{{"id", id},
+                              {"exact_hash", body.hashes.exact},
+                              {"quantised_hash", body.hashes.quantised},
+                              {"diagonal", body.metrics.diagonal()},
+                              {"descriptor", std::vector<float>(body.descriptor.begin(), body.descriptor.end())},
+                              {"mirror_self_fit", ScoreToJson(mirror_self_fit)}};
+      }();
+    });
+    nlohmann::json out = {{"descriptor_version", kDescriptorVersion}, {"templates", nlohmann::json::array()}};
+    for (Result<nlohmann::json>& entry : entries) {
+      if (!entry.ok()) return entry.status();
+      out["templates"].push_back(std::move(*entry));
+    }
+    return WriteFileAtomic(dir / kTemplatePackDescriptors, out.dump(1) + "\n");
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt(std::string("pack.json: ") + e.what());
   }
-  return WriteFileAtomic(dir / kTemplatePackDescriptors, out.dump(1) + "\n");
 }
 
 Status SignTemplatePack(const fs::path& dir, const SigningKey& key) {
@@ -292,65 +322,75 @@ Result<TemplateLibrary> OpenVerifiedTemplateLibrary(TemplatePack& pack, const Pa
 }
 
 Result<FixtureReport> TestTemplatePack(const TemplatePack& pack) {
-  INTERDICT_ASSIGN_OR_RETURN(TemplateLibrary library, OpenTemplateLibrary(pack));
-  FixtureReport report;
-  // What descriptors.json holds must be what this build computes from the mesh: a stale descriptor silently
-  // degrades retrieval, a stale mirror self-fit decides handedness wrongly. Described here from the mesh itself
-  // (the library would take the hashes and descriptor from descriptors.json).
-  for (size_t i = 0; i < library.size(); ++i) {
-    const TemplateRecord& record = library.record(i);
-    INTERDICT_ASSIGN_OR_RETURN(std::string mesh_bytes, ReadPinnedFile(pack, record.mesh_path));
-    INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, LoadSingleBody(mesh_bytes, record.mesh_path));
-    const DescribedBody body = DescribeBody(std::move(mesh));
-    bool fresh = body.hashes.exact == record.hashes.exact &&
-                 DescriptorDistance(body.descriptor, record.descriptor) <= kStoredDescriptorTolerance &&
-                 record.mirror_self_fit.has_value();
-    if (fresh) {
-      const AlignmentScore now = ScoreMirrorSelfFit(body, *RegistrationTarget::From(body, kTemplateSamples));
-      for (const ScoreField& f : kScoreFields) {
-        const double stored = (*record.mirror_self_fit).*f.field, computed = now.*f.field;
-        fresh = fresh && std::abs(stored - computed) <=
-                             kStoredScoreRelativeTolerance * std::max({1.0, std::abs(stored), std::abs(computed)});
-      }
-    }
-    if (!fresh) report.failures.push_back(record.id + ": descriptors.json is stale (run `interdict templates build`)");
-    ++report.checked;
-  }
-  INTERDICT_ASSIGN_OR_RETURN(std::string fixtures_bytes, ReadPinnedFile(pack, kTemplatePackFixtures));
-  nlohmann::json fixtures = nlohmann::json::parse(fixtures_bytes, nullptr, false);
-  if (fixtures.is_discarded() || !fixtures.is_array()) return Status::Corrupt("fixtures.json is not a JSON array");
-  for (const auto& fixture : fixtures) {
-    const std::string file = "fixtures/" + fixture.value("file", "");
-    INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadPinnedFile(pack, file));
-    Result<FileAnalysis> analysis =
-        AnalyseMesh({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, file, &library);
-    if (!analysis.ok()) {
-      report.failures.push_back(file + ": " + analysis.status().ToString());
-      continue;
-    }
-    for (const auto& expect : fixture.value("expect", nlohmann::json::array())) {
-      ++report.checked;
-      const std::string want = expect.value("template", ""), tier = expect.value("tier", "match"),
-                        unit = expect.value("unit", "");
-      bool found = false;
-      for (const AnalysedBody& b : analysis->bodies) {
-        if (b.match.has_template && b.match.template_id == want && MatchTierName(b.match.tier) == tier &&
-            (unit.empty() || b.match.unit == unit)) {
-          found = true;
+  try {  // a value of the wrong type makes nlohmann::json throw: a corrupt pack, not a crash
+    INTERDICT_ASSIGN_OR_RETURN(TemplateLibrary library, OpenTemplateLibrary(pack));
+    FixtureReport report;
+    // What descriptors.json holds must be what this build computes from the mesh: a stale descriptor silently
+    // degrades retrieval, a stale mirror self-fit decides handedness wrongly. Described here from the mesh itself
+    // (the library would take the hashes and descriptor from descriptors.json).
+    for (size_t i = 0; i < library.size(); ++i) {
+      const TemplateRecord& record = library.record(i);
+      INTERDICT_ASSIGN_OR_RETURN(std::string mesh_bytes, ReadPinnedFile(pack, record.mesh_path));
+      INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, LoadSingleBody(mesh_bytes, record.mesh_path));
+      const DescribedBody body = DescribeBody(std::move(mesh));
+      bool fresh = body.hashes.exact == record.hashes.exact &&
+                   DescriptorDistance(body.descriptor, record.descriptor) <= kStoredDescriptorTolerance &&
+                   record.mirror_self_fit.has_value();
+      if (fresh) {
+        const AlignmentScore now = ScoreMirrorSelfFit(body, *RegistrationTarget::From(body, kTemplateSamples));
+        for (const ScoreField& f : kScoreFields) {
+          const double stored = (*record.mirror_self_fit).*f.field, computed = now.*f.field;
+          fresh = fresh && std::abs(stored - computed) <=
+                               kStoredScoreRelativeTolerance * std::max({1.0, std::abs(stored), std::abs(computed)});
         }
       }
-      if (!found) report.failures.push_back(file + ": expected " + want + " as " + tier + (unit.empty() ? "" : " in " + unit));
-    }
-    if (fixture.value("expect", nlohmann::json::array()).empty()) {
+      if (!fresh) {
+        report.failures.push_back(record.id + ": descriptors.json is stale (run `interdict templates build`)");
+      }
       ++report.checked;
-      for (const AnalysedBody& b : analysis->bodies) {
-        if (b.match.tier != MatchTier::kNoMatch) {
-          report.failures.push_back(file + ": expected no match, got " + b.match.template_id + " as " + MatchTierName(b.match.tier));
+    }
+    INTERDICT_ASSIGN_OR_RETURN(std::string fixtures_bytes, ReadPinnedFile(pack, kTemplatePackFixtures));
+    nlohmann::json fixtures = nlohmann::json::parse(fixtures_bytes, nullptr, false);
+    if (fixtures.is_discarded() || !fixtures.is_array()) return Status::Corrupt("fixtures.json is not a JSON array");
+    for (const auto& fixture : fixtures) {
+      const std::string file = "fixtures/" + fixture.value("file", "");
+      INTERDICT_ASSIGN_OR_RETURN(std::string bytes, ReadPinnedFile(pack, file));
+      Result<FileAnalysis> analysis =
+          AnalyseMesh({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, file, &library);
+      if (!analysis.ok()) {
+        report.failures.push_back(file + ": " + analysis.status().ToString());
+        continue;
+      }
+      for (const auto& expect : fixture.value("expect", nlohmann::json::array())) {
+        ++report.checked;
+        const std::string want = expect.value("template", ""), tier = expect.value("tier", "match"),
+                          unit = expect.value("unit", "");
+        bool found = false;
+        for (const AnalysedBody& b : analysis->bodies) {
+          if (b.match.has_template && b.match.template_id == want && MatchTierName(b.match.tier) == tier &&
+              (unit.empty() || b.match.unit == unit)) {
+            found = true;
+          }
+        }
+        if (!found) {
+          report.failures.push_back(file + ": expected " + want + " as " + tier +
+                                    (unit.empty() ? "" : " in " + unit));
+        }
+      }
+      if (fixture.value("expect", nlohmann::json::array()).empty()) {
+        ++report.checked;
+        for (const AnalysedBody& b : analysis->bodies) {
+          if (b.match.tier != MatchTier::kNoMatch) {
+            report.failures.push_back(file + ": expected no match, got " + b.match.template_id + " as " +
+                                      MatchTierName(b.match.tier));
+          }
         }
       }
     }
+    return report;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt(std::string("template pack: ") + e.what());
   }
-  return report;
 }
 
 }  // namespace interdict::mesh
