@@ -3,11 +3,11 @@
 #include <sqlite3.h>
 
 #include <cctype>
-#include <chrono>
-#include <thread>
 #include <charconv>
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 
 namespace interdict {
 
