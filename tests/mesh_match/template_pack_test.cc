@@ -4,6 +4,8 @@
 
 #include <fstream>
 #include <functional>
+#include <mutex>
+#include <set>
 #include <optional>
 
 #include "core/files.h"
@@ -110,6 +112,31 @@ TEST_F(TemplatePackTest, SignedPackVerifiesOpensAndPassesItsFixtures) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->checked, 4);  // 3 descriptor checks + 1 expectation
   EXPECT_TRUE(report->failures.empty()) << report->failures.front();
+}
+
+TEST_F(TemplatePackTest, BuildAndTestReportProgressOncePerTemplate) {
+  std::mutex mutex;
+  std::multiset<size_t> built, checked;
+  std::set<size_t> totals;
+  ASSERT_TRUE(BuildTemplateDescriptors(dir_, [&](size_t done, size_t total) {
+                std::lock_guard<std::mutex> lock(mutex);
+                built.insert(done);
+                totals.insert(total);
+              }).ok());
+  EXPECT_EQ(built, (std::multiset<size_t>{1, 2, 3}));
+  EXPECT_EQ(totals, (std::set<size_t>{3}));
+  ASSERT_TRUE(SignTemplatePack(dir_, *key_).ok());
+  Result<TemplatePack> pack = VerifiedPack();
+  ASSERT_TRUE(pack.ok());
+  Result<FixtureReport> report = TestTemplatePack(*pack, [&](size_t done, size_t total) {
+    std::lock_guard<std::mutex> lock(mutex);
+    checked.insert(done);
+    totals.insert(total);
+  });
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->failures.empty());
+  EXPECT_EQ(checked, (std::multiset<size_t>{1, 2, 3}));
+  EXPECT_EQ(totals, (std::set<size_t>{3}));
 }
 
 TEST_F(TemplatePackTest, OneChangedMeshByteRefusesThePack) {

@@ -6,8 +6,9 @@
 
 namespace interdict {
 
-ProgressReporter::ProgressReporter(std::string label, uint64_t total, bool quiet)
+ProgressReporter::ProgressReporter(std::string label, uint64_t total, bool quiet, std::string count_noun)
     : label_(std::move(label)),
+      count_noun_(std::move(count_noun)),
       total_(total),
       quiet_(quiet),
       terminal_(::isatty(STDERR_FILENO) != 0),
@@ -47,10 +48,18 @@ std::string ProgressReporter::FormatDuration(double seconds) {
   return buffer;
 }
 
+std::string ProgressReporter::Amount(double amount) const {
+  if (count_noun_.empty()) return FormatBytes(amount);
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.0f", amount);
+  return buffer;
+}
+
 std::string ProgressReporter::Render(uint64_t done, const std::string& extra, bool final_line) const {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
-  std::string line = label_ + ": " + FormatBytes(static_cast<double>(done));
+  const std::string noun = count_noun_.empty() ? "" : " " + count_noun_;
+  std::string line = label_ + ": " + Amount(static_cast<double>(done));
   if (total_ > 0) {
     double fraction = static_cast<double>(done) / static_cast<double>(total_);
     char pct[16];
@@ -60,13 +69,21 @@ std::string ProgressReporter::Render(uint64_t done, const std::string& extra, bo
       int filled = static_cast<int>(fraction * kBarWidth);
       line = label_ + " [" + std::string(static_cast<size_t>(filled), '#') +
              std::string(static_cast<size_t>(kBarWidth - filled), '.') + "] " + pct + " " +
-             FormatBytes(static_cast<double>(done));
+             Amount(static_cast<double>(done));
     } else {
       line += std::string(" (") + pct + ")";
     }
-    line += " of " + FormatBytes(static_cast<double>(total_));
+    line += " of " + Amount(static_cast<double>(total_)) + noun;
+  } else {
+    line += noun;
   }
-  line += ", " + FormatBytes(rate) + "/s";
+  if (count_noun_.empty()) {
+    line += ", " + FormatBytes(rate) + "/s";
+  } else {
+    char per_second[48];
+    std::snprintf(per_second, sizeof(per_second), ", %.1f%s/s", rate, noun.c_str());
+    line += per_second;
+  }
   if (final_line) {
     line += ", " + FormatDuration(elapsed);
   } else if (total_ > 0 && rate > 0 && done < total_) {

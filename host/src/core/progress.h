@@ -16,7 +16,8 @@ inline constexpr std::chrono::seconds kProgressPlainInterval{5};
 class ProgressReporter {
  public:
   // `label` prefixes every line ("acquire", "scan"); total = 0 if unknown. quiet suppresses all output.
-  ProgressReporter(std::string label, uint64_t total, bool quiet = false);
+  // Amounts are bytes, or counts of `count_noun` when one is given ("templates": "120 of 10000 templates").
+  ProgressReporter(std::string label, uint64_t total, bool quiet = false, std::string count_noun = "");
   ~ProgressReporter();
 
   // `extra` is appended (e.g. "bad sectors: 3").
@@ -32,9 +33,11 @@ class ProgressReporter {
 
  private:
   std::string Render(uint64_t done, const std::string& extra, bool final_line) const;
+  std::string Amount(double amount) const;  // FormatBytes, or the count without its noun
 
   std::mutex mutex_;
   std::string label_;
+  std::string count_noun_;
   uint64_t total_;
   bool quiet_;
   bool terminal_;

@@ -3,6 +3,7 @@
 // Builds without the sandbox layer fall back to the library path and say so on stderr.
 #include "mesh_match_cli.h"
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.h"
+#include "core/progress.h"
 #include "core/signing.h"
 #include "mesh_analysis.h"
 #include "mesh_import.h"
@@ -230,7 +232,15 @@ void RegisterTemplateCommands(CLI::App& app, CliContext& context) {
   CLI::App* build = templates->add_subcommand("build", "Describe every template mesh into descriptors.json");
   build->add_option("pack", *pack, "Pack folder")->required()->check(CLI::ExistingDirectory);
   build->callback([&context, pack] {
-    Status s = BuildTemplateDescriptors(*pack);
+    ProgressReporter progress("templates build", 0, context.quiet, "templates");
+    std::atomic<size_t> built{0}, templates{0};  // callbacks come from two threads
+    Status s = BuildTemplateDescriptors(*pack, [&](size_t done, size_t total) {
+      templates = total;
+      progress.SetTotal(total);
+      progress.Update(done);
+      built = done;
+    });
+    progress.Finish(s.ok() ? templates.load() : built.load(), s.ok() ? "" : "stopped");
     if (!s.ok()) return static_cast<void>(context.Fail("templates build", s));
     std::printf("descriptors written to %s\n", (fs::path(*pack) / kTemplatePackDescriptors).c_str());
     context.exit_code = kExitOk;
@@ -279,7 +289,9 @@ void RegisterTemplateCommands(CLI::App& app, CliContext& context) {
   test->callback([&context, pack, verify_pack] {
     Result<TemplatePack> p = verify_pack(*pack);
     if (!p.ok()) return static_cast<void>(context.Fail("templates test " + *pack, p.status()));
-    Result<FixtureReport> report = TestTemplatePack(*p);
+    ProgressReporter progress("templates test", p->templates.size(), context.quiet, "templates");
+    Result<FixtureReport> report = TestTemplatePack(*p, [&progress](size_t done, size_t) { progress.Update(done); });
+    progress.Finish(p->templates.size(), report.ok() ? "" : "stopped");
     if (!report.ok()) return static_cast<void>(context.Fail("templates test " + *pack, report.status()));
     for (const std::string& f : report->failures) std::printf("FAIL %s\n", f.c_str());
     std::printf("%d checks, %zu failed\n", report->checked, report->failures.size());

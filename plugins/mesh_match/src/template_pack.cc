@@ -1,6 +1,7 @@
 #include "template_pack.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -152,6 +153,27 @@ Result<TemplateLibrary> LibraryFromDescriptors(const TemplatePack& pack, const s
   }
 }
 
+// Whether a template's entry in descriptors.json is what this build computes from its mesh.
+Result<bool> IsStoredTemplateFresh(const TemplatePack& pack, const TemplateRecord& record) {
+  INTERDICT_ASSIGN_OR_RETURN(std::string mesh_bytes, ReadPinnedFile(pack, record.mesh_path));
+  INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, LoadSingleBody(mesh_bytes, record.mesh_path));
+  const DescribedBody body = DescribeBody(std::move(mesh));
+  if (body.hashes.exact != record.hashes.exact ||
+      DescriptorDistance(body.descriptor, record.descriptor) > kStoredDescriptorTolerance ||
+      !record.mirror_self_fit.has_value()) {
+    return false;
+  }
+  const AlignmentScore now = ScoreMirrorSelfFit(body, *RegistrationTarget::From(body, kTemplateSamples));
+  for (const ScoreField& f : kScoreFields) {
+    const double stored = (*record.mirror_self_fit).*f.field, computed = now.*f.field;
+    if (std::abs(stored - computed) >
+        kStoredScoreRelativeTolerance * std::max({1.0, std::abs(stored), std::abs(computed)})) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<TemplatePack> LoadTemplatePack(const fs::path& dir) {
@@ -212,7 +234,7 @@ Result<fs::path> DefaultTemplatePackDir() {
   return packs.front();
 }
 
-Status BuildTemplateDescriptors(const fs::path& dir) {
+Status BuildTemplateDescriptors(const fs::path& dir, const TemplateProgress& progress) {
   try {  // a value of the wrong type makes nlohmann::json throw: a corrupt pack, not a crash
     INTERDICT_ASSIGN_OR_RETURN(nlohmann::json manifest, ReadJson(dir / kTemplatePackManifest));
     const nlohmann::json templates = manifest.value("templates", nlohmann::json::array());
@@ -226,6 +248,7 @@ Status BuildTemplateDescriptors(const fs::path& dir) {
       id_and_mesh.emplace_back(t.value("id", ""), t.value("mesh", ""));
     }
     std::vector<Result<nlohmann::json>> entries(templates.size(), Status::Internal("not built"));
+    std::atomic<size_t> done{0};
     ForEachIndex(templates.size(), DefaultWorkerThreads() > 1, [&](size_t i) {
       entries[i] = [&]() -> Result<nlohmann::json> {
         const auto& [id, mesh_path] = id_and_mesh[i];
@@ -244,6 +267,7 @@ Status BuildTemplateDescriptors(const fs::path& dir) {
                               {"descriptor", std::vector<float>(body.descriptor.begin(), body.descriptor.end())},
                               {"mirror_self_fit", ScoreToJson(mirror_self_fit)}};
       }();
+      if (progress) progress(++done, templates.size());
     });
     nlohmann::json out = {{"descriptor_version", kDescriptorVersion}, {"templates", nlohmann::json::array()}};
     for (Result<nlohmann::json>& entry : entries) {
@@ -321,31 +345,24 @@ Result<TemplateLibrary> OpenVerifiedTemplateLibrary(TemplatePack& pack, const Pa
   return std::move(*library);
 }
 
-Result<FixtureReport> TestTemplatePack(const TemplatePack& pack) {
+Result<FixtureReport> TestTemplatePack(const TemplatePack& pack, const TemplateProgress& progress) {
   try {  // a value of the wrong type makes nlohmann::json throw: a corrupt pack, not a crash
     INTERDICT_ASSIGN_OR_RETURN(TemplateLibrary library, OpenTemplateLibrary(pack));
     FixtureReport report;
     // What descriptors.json holds must be what this build computes from the mesh: a stale descriptor silently
     // degrades retrieval, a stale mirror self-fit decides handedness wrongly. Described here from the mesh itself
-    // (the library would take the hashes and descriptor from descriptors.json).
+    // (the library would take the hashes and descriptor from descriptors.json), each template on its own, so
+    // they are spread over the worker threads like the build; the results are collected in template order.
+    std::vector<Result<bool>> fresh(library.size(), Status::Internal("not checked"));
+    std::atomic<size_t> done{0};
+    ForEachIndex(library.size(), DefaultWorkerThreads() > 1, [&](size_t i) {
+      fresh[i] = IsStoredTemplateFresh(pack, library.record(i));
+      if (progress) progress(++done, library.size());
+    });
     for (size_t i = 0; i < library.size(); ++i) {
-      const TemplateRecord& record = library.record(i);
-      INTERDICT_ASSIGN_OR_RETURN(std::string mesh_bytes, ReadPinnedFile(pack, record.mesh_path));
-      INTERDICT_ASSIGN_OR_RETURN(TriangleMesh mesh, LoadSingleBody(mesh_bytes, record.mesh_path));
-      const DescribedBody body = DescribeBody(std::move(mesh));
-      bool fresh = body.hashes.exact == record.hashes.exact &&
-                   DescriptorDistance(body.descriptor, record.descriptor) <= kStoredDescriptorTolerance &&
-                   record.mirror_self_fit.has_value();
-      if (fresh) {
-        const AlignmentScore now = ScoreMirrorSelfFit(body, *RegistrationTarget::From(body, kTemplateSamples));
-        for (const ScoreField& f : kScoreFields) {
-          const double stored = (*record.mirror_self_fit).*f.field, computed = now.*f.field;
-          fresh = fresh && std::abs(stored - computed) <=
-                               kStoredScoreRelativeTolerance * std::max({1.0, std::abs(stored), std::abs(computed)});
-        }
-      }
-      if (!fresh) {
-        report.failures.push_back(record.id + ": descriptors.json is stale (run `interdict templates build`)");
+      INTERDICT_RETURN_IF_ERROR(fresh[i].status());
+      if (!*fresh[i]) {
+        report.failures.push_back(library.record(i).id + ": descriptors.json is stale (run `interdict templates build`)");
       }
       ++report.checked;
     }

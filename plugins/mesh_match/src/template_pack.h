@@ -15,6 +15,7 @@
 #define INTERDICT_MESH_MATCH_TEMPLATE_PACK_H_
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -69,8 +70,12 @@ std::filesystem::path DefaultTemplateTrustedKeysDir();
 Result<std::filesystem::path> DefaultTemplatePackDir();
 
 // Author tools.
-// Describes every template mesh and writes descriptors.json. Each template must hold exactly one body.
-Status BuildTemplateDescriptors(const std::filesystem::path& dir);
+// progress(done, total) is called after each template, from whichever of the worker threads did it (so it must
+// be thread-safe; core/progress.h's ProgressReporter is).
+using TemplateProgress = std::function<void(size_t done, size_t total)>;
+// Describes every template mesh (and its mirror self-fit) and writes descriptors.json, on the worker threads.
+// Each template must hold exactly one body.
+Status BuildTemplateDescriptors(const std::filesystem::path& dir, const TemplateProgress& progress = nullptr);
 // Lists every file but the manifest and signature with its hash into pack.json, then signs it.
 Status SignTemplatePack(const std::filesystem::path& dir, const SigningKey& key);
 
@@ -82,12 +87,14 @@ Result<TemplateLibrary> OpenTemplateLibrary(const TemplatePack& pack);
 // its sandbox forbids opening files; the separate steps read and hash every mesh twice.
 Result<TemplateLibrary> OpenVerifiedTemplateLibrary(TemplatePack& pack, const PackTrustPolicy& policy);
 
-// Runs the pack's fixtures through the matcher; each failed expectation is one line in the result.
+// Checks every template's entry in descriptors.json against what this build computes from its mesh (on the
+// worker threads; progress as for the build), then runs the pack's fixtures through the matcher; each stale
+// entry and each failed expectation is one line in the result.
 struct FixtureReport {
   int checked = 0;
   std::vector<std::string> failures;
 };
-Result<FixtureReport> TestTemplatePack(const TemplatePack& pack);
+Result<FixtureReport> TestTemplatePack(const TemplatePack& pack, const TemplateProgress& progress = nullptr);
 
 }  // namespace interdict::mesh
 
