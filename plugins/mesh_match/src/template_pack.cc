@@ -362,7 +362,8 @@ Result<FixtureReport> TestTemplatePack(const TemplatePack& pack, const TemplateP
     for (size_t i = 0; i < library.size(); ++i) {
       INTERDICT_RETURN_IF_ERROR(fresh[i].status());
       if (!*fresh[i]) {
-        report.failures.push_back(library.record(i).id + ": descriptors.json is stale (run `interdict templates build`)");
+        report.failures.push_back(library.record(i).id +
+                                  ": descriptors.json is stale (run `interdict templates build`)");
       }
       ++report.checked;
     }
