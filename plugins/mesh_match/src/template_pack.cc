@@ -37,7 +37,6 @@ Result<std::string> ReadPinnedFile(const TemplatePack& pack, const std::string& 
   return ReadPinnedPackFile(kTemplatePackKind, pack, path);
 }
 
-
 Result<TriangleMesh> LoadSingleBody(std::string_view bytes, const std::string& name) {
   INTERDICT_ASSIGN_OR_RETURN(
       ImportedMesh imported,
